@@ -1,0 +1,49 @@
+// PFS v1 — the PacketFS transport as a sans-IO Transport. This header is the whole public face:
+// a configuration, its construction from scenario options, and a factory.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "protocols/core/endpoint.h"
+#include "protocols/core/time.h"
+
+namespace wirelab::pfs {
+
+enum class Role { kClient, kServer };
+enum class ArqMode { kSelectiveRepeat, kGoBackN };
+enum class CcAlgorithm { kNewReno, kCubic, kAimd, kBbr };
+
+struct PfsConfig {
+  std::size_t max_datagram_size = 1472;       // UDP payload: MTU - 20 (IPv4) - 8 (UDP)
+  CcAlgorithm cc = CcAlgorithm::kBbr;
+  ArqMode arq = ArqMode::kSelectiveRepeat;
+  bool pacing = true;
+  std::uint32_t initial_window_packets = 10;
+  double aimd_increase_packets = 1.0;         // AIMD: additive increase per RTT
+  double aimd_decrease_factor = 0.5;          // AIMD: window multiplier on loss
+  Duration idle_timeout = std::chrono::seconds(30);
+  std::uint64_t stream_receive_window = 16u << 20;      // per-stream flow control, bytes
+  std::uint64_t connection_receive_window = 32u << 20;  // connection flow control, bytes
+  std::uint32_t max_streams = 1024;           // concurrent peer-initiated streams
+};
+
+// Thrown by config_from_options for an unknown key or a bad value; the message names the key
+// and the allowed values. The harness validates scenario files with the same function.
+struct PfsOptionError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+// Option keys accepted under `pfs:` in a scenario, with their allowed values (for messages).
+const std::map<std::string, std::string>& option_help();
+
+PfsConfig config_from_options(const std::map<std::string, std::string>& options,
+                              std::size_t max_datagram_size);
+
+std::unique_ptr<Transport> make_transport(const PfsConfig& config, Role role, std::uint64_t seed);
+
+}  // namespace wirelab::pfs
