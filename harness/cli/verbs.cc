@@ -1,0 +1,199 @@
+#include "harness/cli/verbs.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "harness/runner/campaign.h"
+#include "harness/scenario/scenario.h"
+#include "harness/store/results_store.h"
+#include "sim/sim_backend.h"
+
+namespace wirelab {
+namespace {
+
+constexpr const char* kDefaultDb = "results/wirelab.db";
+
+const BackendFn* backend_for(const BackendTable& table, Backend b) {
+  const BackendFn* fn = b == Backend::kSim ? &table.sim : b == Backend::kReal ? &table.real : &table.emu;
+  return *fn ? fn : nullptr;
+}
+
+int verb_validate(const std::vector<std::string>& files, const std::string& backend, const BackendTable& backends) {
+  int rc = 0;
+  for (const auto& f : files) {
+    try {
+      const Scenario sc = parse_scenario_file(f, backend);
+      if (!backend_for(backends, sc.backend))
+        throw ScenarioError(f, 0, 0, "backend", std::string("backend '") + backend_name(sc.backend) + "' is not available in this build yet; available: sim");
+      std::printf("ok: %s (%zu runs: %zu points x %zu protocols x %zu seeds)\n", f.c_str(), sc.runs.size(), sc.points,
+                  sc.runs.size() / sc.points / sc.seeds.size(), sc.seeds.size());
+    } catch (const ScenarioError& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      rc = 2;
+    }
+  }
+  return rc;
+}
+
+int verb_run(const std::vector<std::string>& files, const std::string& db, unsigned jobs, bool resume,
+             const std::string& backend, bool dry_run, const BackendTable& backends) {
+  // Parse every scenario first: bad input anywhere means nothing runs and nothing is written.
+  std::vector<Scenario> scenarios;
+  for (const auto& f : files) {
+    try {
+      scenarios.push_back(parse_scenario_file(f, backend));
+      if (!backend_for(backends, scenarios.back().backend))
+        throw ScenarioError(f, 0, 0, "backend", std::string("backend '") + backend_name(scenarios.back().backend) +
+                                                    "' is not available in this build yet; available: sim");
+    } catch (const ScenarioError& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      return 2;
+    }
+  }
+  if (dry_run) {
+    for (const auto& sc : scenarios) {
+      std::printf("%s: %zu runs\n", sc.path.c_str(), sc.runs.size());
+      for (const auto& r : sc.runs)
+        std::printf("  %-16s %-40s seed %llu  (%s)\n", r.spec.protocol.label.c_str(), r.params.dump().c_str(),
+                    static_cast<unsigned long long>(r.spec.seed), backend_name(r.spec.backend));
+    }
+    return 0;
+  }
+  ResultsStore store(db);
+  int rc = 0;
+  for (const auto& sc : scenarios) {
+    CampaignOptions options;
+    options.jobs = jobs;
+    options.resume = resume;
+    options.interactive_progress = isatty(STDERR_FILENO);
+    const CampaignOutcome outcome = run_campaign(sc, store, *backend_for(backends, sc.backend), options);
+    std::printf("\n%s — campaign %lld, database %s\n%s", sc.name.c_str(), static_cast<long long>(outcome.campaign_id),
+                db.c_str(), outcome.table.c_str());
+    std::fflush(stdout);
+    if (outcome.interrupted) {
+      std::fprintf(stderr, "interrupted: finished runs are stored; continue with --resume\n");
+      return 130;
+    }
+    if (outcome.runs_failed) {
+      std::fprintf(stderr, "%zu run(s) failed or timed out: see `wirelab list --campaign %lld`\n", outcome.runs_failed,
+                   static_cast<long long>(outcome.campaign_id));
+      rc = 1;
+    }
+  }
+  return rc;
+}
+
+int verb_list(const std::string& db, std::int64_t campaign) {
+  ResultsStore store = ResultsStore::open_existing(db);
+  if (campaign > 0) {
+    auto c = store.campaign(campaign);
+    if (!c) {
+      std::fprintf(stderr, "error: no campaign %lld in %s\n", static_cast<long long>(campaign), db.c_str());
+      return 2;
+    }
+    std::printf("%-6s %-8s %-18s %-36s %6s %-8s %9s\n", "run", "backend", "label", "params", "seed", "status", "wall s");
+    for (const auto& r : store.runs(campaign))
+      std::printf("%-6lld %-8s %-18s %-36s %6llu %-8s %9.2f\n", static_cast<long long>(r.id), r.backend.c_str(),
+                  r.label.c_str(), r.params.c_str(), static_cast<unsigned long long>(r.seed), r.status.c_str(), r.wall_seconds);
+    return 0;
+  }
+  std::printf("%-6s %-22s %6s %-25s %-25s %-12s\n", "id", "name", "runs", "started", "finished", "commit");
+  for (const auto& c : store.campaigns())
+    std::printf("%-6lld %-22s %6lld %-25s %-25s %-12s\n", static_cast<long long>(c.id), c.name.c_str(),
+                static_cast<long long>(c.run_count), c.started_at.c_str(), c.finished_at.empty() ? "(unfinished)" : c.finished_at.c_str(),
+                c.git_commit.substr(0, 12).c_str());
+  return 0;
+}
+
+int verb_show(const std::string& db, std::int64_t run_id) {
+  ResultsStore store = ResultsStore::open_existing(db);
+  auto r = store.run(run_id);
+  if (!r) {
+    std::fprintf(stderr, "error: no run %lld in %s\n", static_cast<long long>(run_id), db.c_str());
+    return 2;
+  }
+  auto c = store.campaign(r->campaign_id);
+  std::printf("run %lld of campaign %lld (%s)\n", static_cast<long long>(r->id), static_cast<long long>(r->campaign_id),
+              c ? c->name.c_str() : "?");
+  std::printf("  backend   %s\n  protocol  %s\n  label     %s\n  options   %s\n  params    %s\n  seed      %llu\n",
+              r->backend.c_str(), r->protocol.c_str(), r->label.c_str(), r->options.c_str(), r->params.c_str(),
+              static_cast<unsigned long long>(r->seed));
+  std::printf("  status    %s%s%s\n  started   %s\n  finished  %s\n  wall      %.3f s\n  simulated %.3f s\n",
+              r->status.c_str(), r->error.empty() ? "" : " — ", r->error.c_str(), r->started_at.c_str(),
+              r->finished_at.c_str(), r->wall_seconds, r->sim_seconds);
+  std::printf("metrics:\n");
+  for (const auto& m : store.metrics(run_id)) std::printf("  %-24s %18.9g %s\n", m.name.c_str(), m.value, m.unit.c_str());
+  return 0;
+}
+
+}  // namespace
+
+BackendTable default_backends() {
+  BackendTable t;
+  t.sim = [](const RunSpec& spec) { return sim::run(spec); };
+  return t;
+}
+
+int wirelab_main(int argc, char** argv, const BackendTable& backends) {
+  CLI::App app{"wirelab: run network-protocol scenarios and compare transports (see README.md)", "wirelab"};
+  app.require_subcommand(1);
+  std::string db = kDefaultDb;
+
+  std::vector<std::string> files;
+  unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
+  bool resume = false, dry_run = false;
+  std::string backend;
+  auto* run = app.add_subcommand("run", "expand each scenario's sweep into runs, execute them, store them, print a comparison table");
+  run->add_option("scenario", files, "scenario file(s)")->required();
+  run->add_option("--db", db, "results database")->capture_default_str();
+  run->add_option("--jobs,-j", jobs, "runs in parallel (worker processes)")->capture_default_str()->check(CLI::Range(1u, 1024u));
+  run->add_flag("--resume", resume, "continue the latest campaign of the same scenario: only missing runs are run");
+  run->add_option("--backend", backend, "override the scenario's backend")->check(CLI::IsMember({"sim", "real", "emu"}));
+  run->add_flag("--dry-run", dry_run, "print the runs the sweep expands to; run nothing, write nothing");
+
+  std::vector<std::string> validate_files;
+  std::string validate_backend;
+  auto* validate = app.add_subcommand("validate", "parse and check scenario files only; exit 0 or 2");
+  validate->add_option("scenario", validate_files, "scenario file(s)")->required();
+  validate->add_option("--backend", validate_backend, "check as if run with this backend")->check(CLI::IsMember({"sim", "real", "emu"}));
+
+  std::int64_t list_campaign = 0;
+  auto* list = app.add_subcommand("list", "campaigns in the database, or one campaign's runs");
+  list->add_option("--db", db, "results database")->capture_default_str();
+  list->add_option("--campaign", list_campaign, "list this campaign's runs");
+
+  std::int64_t run_id = 0;
+  auto* show = app.add_subcommand("show", "one run's parameters and metrics");
+  show->add_option("run_id", run_id, "run id (see `list --campaign ID`)")->required();
+  show->add_option("--db", db, "results database")->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+
+  try {
+    if (*run) return verb_run(files, db, jobs, resume, backend, dry_run, backends);
+    if (*validate) return verb_validate(validate_files, validate_backend, backends);
+    if (*list) return verb_list(db, list_campaign);
+    if (*show) return verb_show(db, run_id);
+  } catch (const StoreError& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 2;
+  }
+  return 2;
+}
+
+}  // namespace wirelab

@@ -1,0 +1,22 @@
+// The `wirelab` command line: verbs of CONTRACT section 2. main() is only `return wirelab_main(...)`.
+#pragma once
+
+#include <functional>
+
+#include "harness/runner/scheduler.h"
+
+namespace wirelab {
+
+// Which backend function serves each backend name; tests substitute fakes.
+struct BackendTable {
+  BackendFn sim;
+  BackendFn real;  // empty: not available in this build
+  BackendFn emu;
+};
+
+BackendTable default_backends();
+
+// Exit codes: 0 ok, 1 a run failed / a regression, 2 bad input.
+int wirelab_main(int argc, char** argv, const BackendTable& backends);
+
+}  // namespace wirelab

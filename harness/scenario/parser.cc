@@ -1,0 +1,564 @@
+// Scenario parser: YAML -> validated Scenario with its expanded runs.
+//
+// Every scalar field has one handler, keyed by its dotted path ("link.rate"). The same handler
+// parses the field where the file sets it and each value a sweep gives it, so a sweep value is
+// validated exactly like the field and its error points at the value in the sweep list.
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "harness/scenario/scenario.h"
+#include "harness/scenario/protocol_options.h"
+#include "harness/scenario/units.h"
+#include "harness/store/sha256.h"
+
+namespace wirelab {
+namespace {
+
+// The parse of one point: the spec being filled, plus reverse-direction overrides that apply
+// after the forward link is complete (missing reverse keys copy the forward link).
+struct PointState {
+  RunSpec spec;
+  std::map<std::string, YAML::Node> reverse;  // link key -> node
+};
+
+class Parser {
+ public:
+  Parser(std::string file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& field, const std::string& message) const {
+    int line = 0, column = 0;
+    if (node.IsDefined() && node.Mark().line >= 0) {
+      line = node.Mark().line + 1;
+      column = node.Mark().column + 1;
+    }
+    throw ScenarioError(file_, line, column, field, message);
+  }
+  [[noreturn]] void fail_at(const YAML::Mark& mark, const std::string& field, const std::string& message) const {
+    throw ScenarioError(file_, mark.line >= 0 ? mark.line + 1 : 0, mark.line >= 0 ? mark.column + 1 : 0, field, message);
+  }
+
+  std::string scalar(const YAML::Node& node, const std::string& field, const char* what) const {
+    if (!node.IsScalar()) fail(node, field, std::string("expected ") + what + ", got a " + kind(node));
+    return node.Scalar();
+  }
+
+  double number(const YAML::Node& node, const std::string& field) const {
+    const std::string text = scalar(node, field, "a number");
+    try {
+      std::size_t used = 0;
+      const double v = std::stod(text, &used);
+      if (used == text.size() && std::isfinite(v)) return v;
+    } catch (const std::exception&) {
+    }
+    fail(node, field, "expected a number, got '" + text + "'");
+  }
+
+  std::uint64_t integer(const YAML::Node& node, const std::string& field, std::uint64_t min,
+                        std::uint64_t max) const {
+    const std::string text = scalar(node, field, "an integer");
+    std::size_t used = 0;
+    long long v = 0;
+    try {
+      v = std::stoll(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != text.size() || text.empty()) fail(node, field, "expected an integer, got '" + text + "'");
+    if (v < static_cast<long long>(min) || static_cast<unsigned long long>(v) > max)
+      fail(node, field, text + " is out of range; allowed: " + std::to_string(min) + " to " + std::to_string(max));
+    return static_cast<std::uint64_t>(v);
+  }
+
+  bool boolean(const YAML::Node& node, const std::string& field) const {
+    const std::string text = scalar(node, field, "true or false");
+    if (text == "true") return true;
+    if (text == "false") return false;
+    fail(node, field, "expected true or false, got '" + text + "'");
+  }
+
+  std::string choice(const YAML::Node& node, const std::string& field, const std::vector<std::string>& allowed) const {
+    const std::string text = scalar(node, field, "a name");
+    if (std::find(allowed.begin(), allowed.end(), text) != allowed.end()) return text;
+    fail(node, field, "'" + text + "' is not allowed; allowed: " + join(allowed));
+  }
+
+  template <typename F>
+  auto with_units(const YAML::Node& node, const std::string& field, F&& parse) const {
+    const std::string text = scalar(node, field, "a quantity with a unit");
+    try {
+      return parse(text);
+    } catch (const std::invalid_argument& e) {
+      fail(node, field, e.what());
+    }
+  }
+
+  void expect_map(const YAML::Node& node, const std::string& field) const {
+    if (!node.IsMap()) fail(node, field, std::string("expected a mapping, got a ") + kind(node));
+  }
+
+  // Rejects keys outside `allowed`, naming the allowed ones.
+  void check_keys(const YAML::Node& map, const std::string& prefix, const std::vector<std::string>& allowed) const {
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      const std::string key = it->first.Scalar();
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
+        fail(it->first, prefix.empty() ? key : prefix + "." + key, "unknown key; allowed: " + join(allowed));
+    }
+  }
+
+  static const char* kind(const YAML::Node& node) {
+    switch (node.Type()) {
+      case YAML::NodeType::Map: return "mapping";
+      case YAML::NodeType::Sequence: return "list";
+      case YAML::NodeType::Scalar: return "scalar";
+      case YAML::NodeType::Null: return "null";
+      default: return "missing value";
+    }
+  }
+  static std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+    return out;
+  }
+
+  const std::string& file() const { return file_; }
+
+ private:
+  std::string file_;
+};
+
+using Handler = std::function<nlohmann::json(const Parser&, const YAML::Node&, const std::string& field, PointState&)>;
+
+// Link fields are shared by the forward link and its `reverse` overrides.
+using LinkHandler = std::function<nlohmann::json(const Parser&, const YAML::Node&, const std::string& field, LinkSpec&)>;
+
+const std::map<std::string, LinkHandler>& link_handlers() {
+  static const std::map<std::string, LinkHandler> handlers = {
+      {"rate", [](const Parser& p, const YAML::Node& n, const std::string& f, LinkSpec& l) {
+         const double v = p.with_units(n, f, units::parse_rate_bps);
+         if (v <= 0) p.fail(n, f, "a rate must be > 0");
+         l.rate_bps = v;
+         return nlohmann::json(v);
+       }},
+      {"delay", [](const Parser& p, const YAML::Node& n, const std::string& f, LinkSpec& l) {
+         const double v = p.with_units(n, f, units::parse_time_s);
+         if (v < 0 || v > 10) p.fail(n, f, "a one-way delay must be in [0, 10s]");
+         l.delay_s = v;
+         return nlohmann::json(v);
+       }},
+      {"jitter", [](const Parser& p, const YAML::Node& n, const std::string& f, LinkSpec& l) {
+         const double v = p.with_units(n, f, units::parse_time_s);
+         if (v < 0 || v > 10) p.fail(n, f, "jitter must be in [0, 10s]");
+         l.jitter_s = v;
+         return nlohmann::json(v);
+       }},
+      {"jitter_distribution", [](const Parser& p, const YAML::Node& n, const std::string& f, LinkSpec& l) {
+         const std::string v = p.choice(n, f, {"uniform", "normal", "pareto"});
+         l.jitter_distribution = v == "uniform"  ? JitterDistribution::kUniform
+                                 : v == "normal" ? JitterDistribution::kNormal
+                                                 : JitterDistribution::kPareto;
+         return nlohmann::json(v);
+       }},
+      {"reorder", [](const Parser& p, const YAML::Node& n, const std::string& f, LinkSpec& l) {
+         l.reorder = p.boolean(n, f);
+         return nlohmann::json(l.reorder);
+       }},
+      {"loss", [](const Parser& p, const YAML::Node& n, const std::string& f, LinkSpec& l) {
+         auto probability = [&](const YAML::Node& v, const std::string& field) {
+           const double x = p.number(v, field);
+           if (x < 0 || x > 1) p.fail(v, field, p.scalar(v, field, "") + " is out of range; allowed: [0, 1]");
+           return x;
+         };
+         if (n.IsMap()) {
+           p.check_keys(n, f, {"model", "p", "r", "loss_good", "loss_bad"});
+           if (!n["model"]) p.fail(n, f + ".model", "required: model (bernoulli | gilbert-elliott)");
+           const std::string model = p.choice(n["model"], f + ".model", {"bernoulli", "gilbert-elliott"});
+           LossSpec loss;
+           nlohmann::json out = {{"model", model}};
+           if (model == "bernoulli") {
+             loss.model = LossSpec::Model::kBernoulli;
+             for (const char* k : {"r", "loss_good", "loss_bad"})
+               if (n[k]) p.fail(n[k], f + "." + k, std::string("not a parameter of the bernoulli model; allowed: p"));
+             loss.p = n["p"] ? probability(n["p"], f + ".p") : 0.0;
+             out["p"] = loss.p;
+           } else {
+             loss.model = LossSpec::Model::kGilbertElliott;
+             for (const char* k : {"p", "r"})
+               if (!n[k]) p.fail(n, f + "." + k, std::string("required by gilbert-elliott: p (good->bad), r (bad->good)"));
+             loss.p = probability(n["p"], f + ".p");
+             loss.r = probability(n["r"], f + ".r");
+             loss.loss_good = n["loss_good"] ? probability(n["loss_good"], f + ".loss_good") : 0.0;
+             loss.loss_bad = n["loss_bad"] ? probability(n["loss_bad"], f + ".loss_bad") : 1.0;
+             if (loss.p + loss.r <= 0) p.fail(n, f, "p + r must be > 0");
+             out["p"] = loss.p;
+             out["r"] = loss.r;
+             out["loss_good"] = loss.loss_good;
+             out["loss_bad"] = loss.loss_bad;
+           }
+           l.loss = loss;
+           return out;
+         }
+         LossSpec loss;
+         loss.p = probability(n, f);
+         l.loss = loss;
+         return nlohmann::json(loss.p);
+       }},
+      {"queue", [](const Parser& p, const YAML::Node& n, const std::string& f, LinkSpec& l) {
+         const auto q = p.with_units(n, f, units::parse_queue);
+         if (q.value == 0) p.fail(n, f, "a queue limit must be > 0");
+         l.queue.unit = q.packets ? QueueSpec::Unit::kPackets : QueueSpec::Unit::kBytes;
+         l.queue.limit = q.value;
+         return nlohmann::json(q.value);
+       }},
+      {"mtu", [](const Parser& p, const YAML::Node& n, const std::string& f, LinkSpec& l) {
+         l.mtu = static_cast<std::uint32_t>(p.integer(n, f, 576, 65535));
+         return nlohmann::json(l.mtu);
+       }},
+  };
+  return handlers;
+}
+
+std::vector<std::string> link_keys(bool with_reverse) {
+  std::vector<std::string> keys;
+  for (const auto& [k, _] : link_handlers()) keys.push_back(k);
+  if (with_reverse) keys.push_back("reverse");
+  return keys;
+}
+
+std::map<std::string, Handler> make_handlers() {
+  std::map<std::string, Handler> h;
+  h["duration"] = [](const Parser& p, const YAML::Node& n, const std::string& f, PointState& s) {
+    const double v = p.with_units(n, f, units::parse_time_s);
+    if (v <= 0) p.fail(n, f, "a duration must be > 0");
+    s.spec.duration_s = v;
+    return nlohmann::json(v);
+  };
+  h["capture"] = [](const Parser& p, const YAML::Node& n, const std::string& f, PointState& s) {
+    s.spec.capture = p.boolean(n, f);
+    return nlohmann::json(s.spec.capture);
+  };
+  h["topology.kind"] = [](const Parser& p, const YAML::Node& n, const std::string& f, PointState& s) {
+    const std::string v = p.choice(n, f, {"point-to-point", "dumbbell", "star"});
+    s.spec.topology.kind = v == "point-to-point" ? TopologySpec::Kind::kPointToPoint
+                           : v == "dumbbell"     ? TopologySpec::Kind::kDumbbell
+                                                 : TopologySpec::Kind::kStar;
+    return nlohmann::json(v);
+  };
+  h["topology.flows"] = [](const Parser& p, const YAML::Node& n, const std::string& f, PointState& s) {
+    s.spec.topology.flows = static_cast<std::uint32_t>(p.integer(n, f, 1, 1024));
+    return nlohmann::json(s.spec.topology.flows);
+  };
+  h["topology.placement"] = [](const Parser& p, const YAML::Node& n, const std::string& f, PointState& s) {
+    s.spec.topology.placement = p.choice(n, f, {"loopback", "namespaces"});
+    return nlohmann::json(s.spec.topology.placement);
+  };
+  for (const auto& [key, handler] : link_handlers()) {
+    h["link." + key] = [handler = handler](const Parser& p, const YAML::Node& n, const std::string& f, PointState& s) {
+      return handler(p, n, f, s.spec.link);
+    };
+    // Reverse overrides apply once the forward link is final (see resolve_reverse).
+    h["link.reverse." + key] = [key = key](const Parser& p, const YAML::Node& n, const std::string& f, PointState& s) {
+      LinkSpec scratch;
+      const nlohmann::json v = link_handlers().at(key)(p, n, f, scratch);
+      s.reverse.erase(key);  // not operator=: see the note on yaml-cpp node assignment below
+      s.reverse.emplace(key, n);
+      return v;
+    };
+  }
+  h["workload.kind"] = [](const Parser& p, const YAML::Node& n, const std::string& f, PointState& s) {
+    const std::string v = p.choice(n, f, {"bulk", "rpc", "stream", "multicast"});
+    s.spec.workload.kind = v == "bulk"     ? WorkloadSpec::Kind::kBulk
+                           : v == "rpc"    ? WorkloadSpec::Kind::kRpc
+                           : v == "stream" ? WorkloadSpec::Kind::kStream
+                                           : WorkloadSpec::Kind::kMulticast;
+    return nlohmann::json(v);
+  };
+  auto size_field = [](std::uint64_t WorkloadSpec::*member) {
+    return [member](const Parser& p, const YAML::Node& n, const std::string& f, PointState& s) {
+      const std::uint64_t v = p.with_units(n, f, units::parse_size_bytes);
+      if (v == 0) p.fail(n, f, "must be > 0 bytes");
+      s.spec.workload.*member = v;
+      return nlohmann::json(v);
+    };
+  };
+  h["workload.bytes"] = [](const Parser& p, const YAML::Node& n, const std::string& f, PointState& s) {
+    const std::uint64_t v = p.with_units(n, f, units::parse_size_bytes);
+    if (v == 0) p.fail(n, f, "must be > 0 bytes (omit it for a timed transfer)");
+    s.spec.workload.bytes = v;
+    return nlohmann::json(v);
+  };
+  h["workload.request_bytes"] = size_field(&WorkloadSpec::request_bytes);
+  h["workload.response_bytes"] = size_field(&WorkloadSpec::response_bytes);
+  h["workload.token_bytes"] = size_field(&WorkloadSpec::token_bytes);
+  h["workload.rate"] = [](const Parser& p, const YAML::Node& n, const std::string& f, PointState& s) {
+    const double v = p.number(n, f);
+    if (v <= 0) p.fail(n, f, "requests per second must be > 0");
+    s.spec.workload.rate_rps = v;
+    return nlohmann::json(v);
+  };
+  h["workload.concurrency"] = [](const Parser& p, const YAML::Node& n, const std::string& f, PointState& s) {
+    s.spec.workload.concurrency = static_cast<std::uint32_t>(p.integer(n, f, 1, 100000));
+    return nlohmann::json(*s.spec.workload.concurrency);
+  };
+  h["workload.requests"] = [](const Parser& p, const YAML::Node& n, const std::string& f, PointState& s) {
+    s.spec.workload.requests = p.integer(n, f, 1, 100000000);
+    return nlohmann::json(s.spec.workload.requests);
+  };
+  h["workload.tokens"] = [](const Parser& p, const YAML::Node& n, const std::string& f, PointState& s) {
+    s.spec.workload.tokens = static_cast<std::uint32_t>(p.integer(n, f, 1, 1000000));
+    return nlohmann::json(s.spec.workload.tokens);
+  };
+  h["workload.token_interval"] = [](const Parser& p, const YAML::Node& n, const std::string& f, PointState& s) {
+    const double v = p.with_units(n, f, units::parse_time_s);
+    if (v < 0) p.fail(n, f, "must be >= 0");
+    s.spec.workload.token_interval_s = v;
+    return nlohmann::json(v);
+  };
+  return h;
+}
+
+const std::map<std::string, Handler>& handlers() {
+  static const std::map<std::string, Handler> h = make_handlers();
+  return h;
+}
+
+std::vector<std::string> section_keys(const std::string& section) {
+  std::vector<std::string> keys;
+  const std::string prefix = section + ".";
+  for (const auto& [path, _] : handlers()) {
+    if (path.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string rest = path.substr(prefix.size());
+    if (rest.find('.') == std::string::npos) keys.push_back(rest);
+  }
+  return keys;
+}
+
+std::vector<std::string> sweepable_paths() {
+  std::vector<std::string> paths;
+  for (const auto& [path, _] : handlers()) paths.push_back(path);
+  return paths;
+}
+
+void apply_section(const Parser& p, const YAML::Node& root, const std::string& section, PointState& s) {
+  const YAML::Node node = root[section];
+  if (!node) return;
+  p.expect_map(node, section);
+  std::vector<std::string> allowed = section == "link" ? link_keys(true) : section_keys(section);
+  p.check_keys(node, section, allowed);
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string key = it->first.Scalar();
+    if (section == "link" && key == "reverse") {
+      if (it->second.IsNull()) continue;
+      p.expect_map(it->second, "link.reverse");
+      p.check_keys(it->second, "link.reverse", link_keys(false));
+      for (auto r = it->second.begin(); r != it->second.end(); ++r)
+        handlers().at("link.reverse." + r->first.Scalar())(p, r->second, "link.reverse." + r->first.Scalar(), s);
+      continue;
+    }
+    handlers().at(section + "." + key)(p, it->second, section + "." + key, s);
+  }
+}
+
+void resolve_reverse(const Parser& p, PointState& s) {
+  s.spec.reverse = s.spec.link;
+  for (const auto& [key, node] : s.reverse) link_handlers().at(key)(p, node, "link.reverse." + key, s.spec.reverse);
+}
+
+Backend parse_backend(const std::string& name) {
+  if (name == "sim") return Backend::kSim;
+  if (name == "real") return Backend::kReal;
+  return Backend::kEmu;
+}
+
+}  // namespace
+
+const char* backend_name(Backend backend) {
+  switch (backend) {
+    case Backend::kSim: return "sim";
+    case Backend::kReal: return "real";
+    case Backend::kEmu: return "emu";
+  }
+  return "?";
+}
+
+Scenario parse_scenario_file(const std::string& path, const std::string& backend_override) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ScenarioError(path, 0, 0, "", "cannot read the file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_scenario_text(path, text.str(), backend_override);
+}
+
+Scenario parse_scenario_text(const std::string& path, const std::string& text, const std::string& backend_override) {
+  Parser p(path);
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    p.fail_at(e.mark, "", "not valid YAML: " + e.msg);
+  }
+  if (!root.IsMap()) p.fail(root, "", "a scenario file is a YAML mapping (name:, link:, protocols:, ...)");
+
+  const std::vector<std::string> top = {"name", "description", "backend", "seeds", "duration", "topology",
+                                        "link", "workload", "protocols", "sweep", "capture"};
+  p.check_keys(root, "", top);
+
+  Scenario sc;
+  sc.path = path;
+  sc.yaml_text = text;
+  sc.sha256 = sha256_hex(text);
+
+  if (!root["name"]) p.fail(root, "name", "required: the scenario's name, [a-z0-9-]+");
+  sc.name = p.scalar(root["name"], "name", "a name");
+  if (sc.name.empty() || !std::all_of(sc.name.begin(), sc.name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+      }))
+    p.fail(root["name"], "name", "'" + sc.name + "' is not allowed; a name is [a-z0-9-]+");
+  if (root["description"]) sc.description = p.scalar(root["description"], "description", "text");
+
+  std::string backend = "sim";
+  if (root["backend"]) backend = p.choice(root["backend"], "backend", {"sim", "real", "emu"});
+  if (!backend_override.empty()) {
+    if (backend_override != "sim" && backend_override != "real" && backend_override != "emu")
+      throw ScenarioError("--backend", 0, 0, "", "'" + backend_override + "' is not a backend; allowed: sim, real, emu");
+    backend = backend_override;
+  }
+  sc.backend = parse_backend(backend);
+
+  if (!root["seeds"]) {
+    sc.seeds = {1};
+  } else if (root["seeds"].IsSequence()) {
+    std::set<std::uint64_t> seen;
+    for (const auto& s : root["seeds"]) {
+      const std::uint64_t seed = p.integer(s, "seeds", 0, INT64_MAX);
+      if (!seen.insert(seed).second) p.fail(s, "seeds", "seed " + std::to_string(seed) + " is listed twice");
+      sc.seeds.push_back(seed);
+    }
+    if (sc.seeds.empty()) p.fail(root["seeds"], "seeds", "the list of seeds is empty");
+  } else {
+    const std::uint64_t n = p.integer(root["seeds"], "seeds", 1, 100000);
+    for (std::uint64_t i = 1; i <= n; ++i) sc.seeds.push_back(i);
+  }
+
+  // Protocols: names or {name: {options}}; each variant's label must be unique.
+  if (!root["protocols"]) p.fail(root, "protocols", "required: the protocols to compare (pfs, tcp, udp, ...)");
+  const YAML::Node protocols = root["protocols"];
+  if (!protocols.IsSequence() || protocols.size() == 0)
+    p.fail(protocols, "protocols", "expected a non-empty list of protocols");
+  struct Variant {
+    ProtocolSpec spec;
+    nlohmann::json options;
+  };
+  std::vector<Variant> variants;
+  std::set<std::string> labels;
+  for (std::size_t i = 0; i < protocols.size(); ++i) {
+    const YAML::Node entry = protocols[i];
+    const std::string field = "protocols[" + std::to_string(i) + "]";
+    Variant v;
+    // yaml-cpp's Node::operator= rebinds shared storage (it would rewrite `entry`), so every
+    // node here is initialised once and never assigned.
+    const bool with_options = entry.IsMap() && entry.size() == 1;
+    if (!entry.IsScalar() && !with_options) p.fail(entry, field, "expected a protocol name or {name: {options}}");
+    const YAML::Node name_node = with_options ? entry.begin()->first : entry;
+    const YAML::Node options = with_options ? entry.begin()->second : YAML::Node();
+    v.spec.name = name_node.Scalar();
+    if (with_options && !options.IsNull() && !options.IsMap())
+      p.fail(options, field + "." + v.spec.name, "options are a mapping, e.g. {cc: cubic}");
+    const auto& known = known_protocols();
+    if (std::find(known.begin(), known.end(), v.spec.name) == known.end())
+      p.fail(name_node, field, "unknown protocol '" + v.spec.name + "'; allowed: " + Parser::join(known));
+    std::string label_suffix;
+    if (options.IsMap()) {
+      for (auto it = options.begin(); it != options.end(); ++it) {
+        const std::string key = it->first.Scalar();
+        const std::string value = p.scalar(it->second, field + "." + v.spec.name + "." + key, "a value");
+        if (key == "label") {
+          v.spec.label = value;
+          continue;
+        }
+        v.spec.options[key] = value;
+        v.options[key] = value;
+        label_suffix += "-" + value;
+      }
+    }
+    try {
+      v.spec.options = canonical_protocol_options(v.spec.name, v.spec.options);
+    } catch (const ProtocolOptionError& e) {
+      const YAML::Node at = options.IsMap() && options[e.key()] ? options[e.key()] : name_node;
+      p.fail(at, field + "." + v.spec.name + (e.key().empty() ? "" : "." + e.key()), e.what());
+    }
+    if (v.spec.label.empty()) v.spec.label = v.spec.name + label_suffix;
+    if (!labels.insert(v.spec.label).second)
+      p.fail(entry, field, "label '" + v.spec.label + "' is used twice; give one variant `label: NAME`");
+    if (!v.options.is_object()) v.options = nlohmann::json::object();
+    variants.push_back(std::move(v));
+  }
+
+  // Sweep axes: every path must have a handler; values are checked per point below.
+  if (root["sweep"]) {
+    const YAML::Node sweep = root["sweep"];
+    p.expect_map(sweep, "sweep");
+    const auto paths = sweepable_paths();
+    for (auto it = sweep.begin(); it != sweep.end(); ++it) {
+      SweepAxis axis;
+      axis.path = it->first.Scalar();
+      if (!handlers().count(axis.path))
+        p.fail(it->first, "sweep." + axis.path, "not a sweepable path; allowed: " + Parser::join(paths));
+      if (!it->second.IsSequence() || it->second.size() == 0)
+        p.fail(it->second, "sweep." + axis.path, "expected a non-empty list of values");
+      for (const auto& v : it->second) axis.values.push_back(v);
+      sc.sweep.push_back(std::move(axis));
+    }
+  }
+
+  // The base point: defaults, then every section as written.
+  PointState base;
+  base.spec.backend = sc.backend;
+  base.spec.scenario_name = sc.name;
+  for (const char* key : {"duration", "capture"})
+    if (root[key]) handlers().at(key)(p, root[key], key, base);
+  for (const char* section : {"topology", "link", "workload"}) apply_section(p, root, section, base);
+
+  // Expand the cartesian product in file order (the last axis varies fastest).
+  std::vector<std::size_t> index(sc.sweep.size(), 0);
+  sc.points = 1;
+  for (const auto& axis : sc.sweep) sc.points *= axis.values.size();
+  for (std::size_t point = 0; point < sc.points; ++point) {
+    PointState state = base;
+    nlohmann::json params = nlohmann::json::object();
+    for (std::size_t a = 0; a < sc.sweep.size(); ++a) {
+      const auto& axis = sc.sweep[a];
+      params[axis.path] = handlers().at(axis.path)(p, axis.values[index[a]], "sweep." + axis.path, state);
+    }
+    resolve_reverse(p, state);
+    const auto& w = state.spec.workload;
+    if (w.kind == WorkloadSpec::Kind::kRpc && w.rate_rps && w.concurrency)
+      p.fail(root["workload"], "workload", "rpc takes either rate (open loop) or concurrency (closed loop), not both");
+    if (state.spec.topology.kind == TopologySpec::Kind::kPointToPoint && state.spec.topology.flows != 1)
+      p.fail(root["topology"], "topology.flows", "a point-to-point topology carries one flow; use kind: dumbbell");
+    for (const auto& v : variants) {
+      for (std::uint64_t seed : sc.seeds) {
+        PlannedRun run;
+        run.spec = state.spec;
+        run.spec.protocol = v.spec;
+        run.spec.seed = seed;
+        run.params = params;
+        run.options = v.options;
+        run.point_index = point;
+        run.run_key = v.spec.label + "|" + params.dump() + "|" + std::to_string(seed);
+        sc.runs.push_back(std::move(run));
+      }
+    }
+    for (std::size_t a = sc.sweep.size(); a-- > 0;) {
+      if (++index[a] < sc.sweep[a].values.size()) break;
+      index[a] = 0;
+    }
+  }
+  return sc;
+}
+
+}  // namespace wirelab

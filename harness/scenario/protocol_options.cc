@@ -1,0 +1,78 @@
+#include "harness/scenario/protocol_options.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "harness/scenario/units.h"
+#include "protocols/pfs/pfs.h"
+
+namespace wirelab {
+namespace {
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+void only_keys(const std::map<std::string, std::string>& options, const std::vector<std::string>& allowed,
+               const std::string& protocol) {
+  for (const auto& [key, _] : options)
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
+      throw ProtocolOptionError(key, "unknown " + protocol + " option '" + key + "'; allowed: " + join(allowed) + ", label");
+}
+
+}  // namespace
+
+const std::vector<std::string>& known_protocols() {
+  static const std::vector<std::string> names = {"pfs", "tcp", "udp"};
+  return names;
+}
+
+const std::vector<std::string>& sim_tcp_congestion_controls() {
+  static const std::vector<std::string> names = {"newreno", "cubic", "bbr", "linux-reno", "vegas"};
+  return names;
+}
+
+std::map<std::string, std::string> canonical_protocol_options(const std::string& protocol,
+                                                              const std::map<std::string, std::string>& options) {
+  if (protocol == "pfs") {
+    try {
+      pfs::config_from_options(options, 1472);
+    } catch (const pfs::PfsOptionError& e) {
+      std::string key;
+      for (const auto& [k, _] : options)
+        if (std::string(e.what()).find(k) != std::string::npos) key = k;
+      throw ProtocolOptionError(key, e.what());
+    }
+    return options;
+  }
+  if (protocol == "tcp") {
+    only_keys(options, {"cc"}, protocol);
+    auto out = options;
+    if (!out.count("cc")) out["cc"] = "cubic";
+    const auto& ccs = sim_tcp_congestion_controls();
+    if (std::find(ccs.begin(), ccs.end(), out["cc"]) == ccs.end())
+      throw ProtocolOptionError("cc", "'" + out["cc"] + "' is not a TCP congestion control here; allowed: " + join(ccs));
+    return out;
+  }
+  if (protocol == "udp") {
+    only_keys(options, {"rate"}, protocol);
+    auto out = options;
+    if (!out.count("rate")) throw ProtocolOptionError("", "udp needs a sending rate, e.g. udp: {rate: 18Mbps}");
+    double bps = 0;
+    try {
+      bps = units::parse_rate_bps(out["rate"]);
+    } catch (const std::invalid_argument& e) {
+      throw ProtocolOptionError("rate", e.what());
+    }
+    if (bps <= 0) throw ProtocolOptionError("rate", "a rate must be > 0");
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.17g", bps);
+    out["rate"] = buf;
+    return out;
+  }
+  throw ProtocolOptionError("", "unknown protocol '" + protocol + "'; allowed: " + join(known_protocols()));
+}
+
+}  // namespace wirelab

@@ -1,0 +1,204 @@
+// The scheduler and campaigns with fake backends: crash isolation, timeouts, resume after a
+// SIGKILL, and the CLI's promise that bad input writes nothing.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "harness/cli/verbs.h"
+#include "harness/runner/campaign.h"
+#include "harness/runner/scheduler.h"
+#include "harness/scenario/scenario.h"
+
+namespace wirelab {
+namespace {
+
+const char* kScenario = R"yaml(name: fake
+seeds: 8
+duration: 10s
+link: {rate: 10Mbps, delay: 10ms}
+workload: {kind: bulk, bytes: 1MB}
+protocols: [tcp]
+)yaml";
+
+std::string scratch(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("wirelab-campaign-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto path = dir / name;
+  std::filesystem::remove(path);
+  return path.string();
+}
+
+RunResult fake_ok(const RunSpec& spec) {
+  RunResult r;
+  r.sim_seconds = 1.0;
+  r.add("goodput_bps", 1e6 * static_cast<double>(spec.seed), "bits/s");
+  r.add("integrity_ok", 1, "");
+  r.series.push_back({"rtt_s", 0.5, 0.02});
+  return r;
+}
+
+long long count(const std::string& db, const char* sql) {
+  sqlite3* h = nullptr;
+  if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(h);
+    return -1;
+  }
+  sqlite3_busy_timeout(h, 2000);
+  sqlite3_stmt* s = nullptr;
+  long long n = -1;
+  if (sqlite3_prepare_v2(h, sql, -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) n = sqlite3_column_int64(s, 0);
+  sqlite3_finalize(s);
+  sqlite3_close(h);
+  return n;
+}
+
+TEST(Scheduler, ACrashingRunFailsThatRunOnly) {
+  std::vector<RunSpec> specs(6);
+  for (std::size_t i = 0; i < specs.size(); ++i) specs[i].seed = i + 1;
+  std::vector<FinishedRun> done;
+  SchedulerOptions options;
+  options.jobs = 3;
+  const bool completed = run_all(
+      specs,
+      [](const RunSpec& s) {
+        if (s.seed == 3) std::raise(SIGSEGV);
+        if (s.seed == 5) throw std::runtime_error("no route to the moon");
+        return fake_ok(s);
+      },
+      options, [&](FinishedRun&& f) { done.push_back(std::move(f)); });
+  EXPECT_TRUE(completed);
+  ASSERT_EQ(done.size(), 6u);
+  for (const auto& f : done) {
+    const auto seed = specs[f.index].seed;
+    if (seed == 3) {
+      EXPECT_EQ(f.result.status, RunResult::Status::kFailed);
+      EXPECT_NE(f.result.error.find("signal 11"), std::string::npos) << f.result.error;
+    } else if (seed == 5) {
+      EXPECT_EQ(f.result.status, RunResult::Status::kFailed);
+      EXPECT_NE(f.result.error.find("no route to the moon"), std::string::npos);
+    } else {
+      EXPECT_EQ(f.result.status, RunResult::Status::kOk);
+      ASSERT_NE(f.result.find("goodput_bps"), nullptr);
+      EXPECT_EQ(f.result.find("goodput_bps")->value, 1e6 * static_cast<double>(seed));
+      EXPECT_GT(f.peak_rss_bytes, 0);
+    }
+  }
+}
+
+TEST(Scheduler, ARunPastItsWallLimitIsKilledAsTimeout) {
+  std::vector<RunSpec> specs(2);
+  specs[1].seed = 2;
+  SchedulerOptions options;
+  options.jobs = 2;
+  options.wall_limit_s = [](const RunSpec&) { return 0.3; };
+  std::vector<FinishedRun> done;
+  run_all(
+      specs,
+      [](const RunSpec& s) {
+        if (s.seed == 2) pause();  // never returns on its own
+        return fake_ok(s);
+      },
+      options, [&](FinishedRun&& f) { done.push_back(std::move(f)); });
+  ASSERT_EQ(done.size(), 2u);
+  for (const auto& f : done)
+    EXPECT_EQ(f.result.status, specs[f.index].seed == 2 ? RunResult::Status::kTimeout : RunResult::Status::kOk);
+}
+
+TEST(Scheduler, ResultsSurviveThePipeBitForBit) {
+  RunResult r;
+  r.add("x", 0.1 + 0.2, "s");
+  r.add("y", 1.0 / 3.0, "");
+  r.series.push_back({"cwnd_bytes", 1e-9, 123456789.123});
+  const RunResult back = deserialize_result(serialize_result(r));
+  EXPECT_EQ(back.metrics[0].value, 0.1 + 0.2);
+  EXPECT_EQ(back.metrics[1].value, 1.0 / 3.0);
+  EXPECT_EQ(back.series[0].value, 123456789.123);
+}
+
+TEST(Campaign, StoresEveryRunAndBuildsTheTable) {
+  const std::string db = scratch("campaign.db");
+  const Scenario sc = parse_scenario_text("fake.yaml", kScenario);
+  ResultsStore store(db);
+  CampaignOptions options;
+  options.jobs = 2;
+  const auto outcome = run_campaign(sc, store, fake_ok, options);
+  EXPECT_EQ(outcome.runs_failed, 0u);
+  EXPECT_EQ(count(db, "select count(*) from runs where status = 'ok'"), 8);
+  EXPECT_EQ(count(db, "select count(*) from metrics where name = 'wall_seconds'"), 8);
+  EXPECT_EQ(count(db, "select count(*) from series"), 8);
+  EXPECT_EQ(count(db, "select count(*) from campaigns where finished_at is not null"), 1);
+  EXPECT_NE(outcome.table.find("tcp "), std::string::npos) << outcome.table;
+  EXPECT_NE(outcome.table.find("4.50"), std::string::npos) << outcome.table;  // median of 1..8 Mbit/s
+  EXPECT_NE(outcome.table.find("8/8"), std::string::npos);
+}
+
+TEST(Campaign, ResumeAfterSigkillRunsEveryRunExactlyOnce) {
+  const std::string db = scratch("resume.db");
+  const Scenario sc = parse_scenario_text("fake.yaml", kScenario);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ResultsStore store(db);
+    CampaignOptions options;
+    options.jobs = 1;
+    run_campaign(sc, store,
+                 [](const RunSpec& s) {
+                   if (s.seed == 5) pause();  // the campaign hangs here until it is killed
+                   return fake_ok(s);
+                 },
+                 options);
+    _exit(0);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (count(db, "select count(*) from runs") < 4 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_EQ(count(db, "select count(*) from runs"), 4);
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+
+  ResultsStore store(db);
+  CampaignOptions options;
+  options.jobs = 2;
+  options.resume = true;
+  const auto outcome = run_campaign(sc, store, fake_ok, options);
+  EXPECT_EQ(outcome.runs_skipped, 4u);
+  EXPECT_EQ(count(db, "select count(*) from campaigns"), 1);
+  EXPECT_EQ(count(db, "select count(*) from runs"), 8);
+  EXPECT_EQ(count(db, "select count(distinct run_key) from runs"), 8);
+  EXPECT_EQ(count(db, "select count(distinct seed) from runs"), 8);
+}
+
+TEST(Cli, BadInputExitsTwoAndWritesNothing) {
+  const std::string db = scratch("untouched.db");
+  const std::string bad = scratch("bad.yaml");
+  std::ofstream(bad) << "name: bad\nlink: {loss: 2}\nprotocols: [tcp]\n";
+  BackendTable backends;
+  int calls = 0;
+  backends.sim = [&](const RunSpec& s) {
+    ++calls;
+    return fake_ok(s);
+  };
+  std::vector<std::string> args = {"wirelab", "run", bad, "--db", db};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  EXPECT_EQ(wirelab_main(static_cast<int>(argv.size()), argv.data(), backends), 2);
+  EXPECT_FALSE(std::filesystem::exists(db));
+  EXPECT_EQ(calls, 0);
+
+  std::vector<std::string> flags = {"wirelab", "run", bad, "--jobs", "zero"};
+  std::vector<char*> argv2;
+  for (auto& a : flags) argv2.push_back(a.data());
+  EXPECT_EQ(wirelab_main(static_cast<int>(argv2.size()), argv2.data(), backends), 2);
+}
+
+}  // namespace
+}  // namespace wirelab
