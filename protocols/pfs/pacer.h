@@ -1,0 +1,48 @@
+// Spreads a window's worth of packets over a round trip instead of sending it as one burst:
+// a token bucket refilled at the pacing rate, holding at most `burst` datagrams, so a drop-tail
+// bottleneck sees arrivals close to its own service rate.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+
+#include "protocols/core/time.h"
+
+namespace wirelab::pfs {
+
+class Pacer {
+ public:
+  explicit Pacer(std::uint64_t max_datagram_size, std::uint32_t burst_packets = 2)
+      : capacity_(static_cast<double>(max_datagram_size * burst_packets)), tokens_(capacity_) {}
+
+  void set_rate(double rate_bps) { rate_Bps_ = rate_bps / 8.0; }
+  double rate_bps() const { return rate_Bps_ * 8.0; }
+
+  // When a datagram of `bytes` may leave (now or later).
+  Timestamp next_send_time(Timestamp now, std::uint64_t bytes) {
+    refill(now);
+    if (rate_Bps_ <= 0 || tokens_ >= static_cast<double>(bytes)) return now;
+    const double wait_s = (static_cast<double>(bytes) - tokens_) / rate_Bps_;
+    return now + std::max(Duration{1}, Duration{static_cast<std::int64_t>(wait_s * 1e9) + 1});
+  }
+
+  void on_sent(Timestamp now, std::uint64_t bytes) {
+    refill(now);
+    tokens_ -= static_cast<double>(bytes);  // may go negative: the next send waits it off
+  }
+
+ private:
+  void refill(Timestamp now) {
+    if (now > last_) {
+      tokens_ = std::min(capacity_, tokens_ + rate_Bps_ * to_seconds(now - last_));
+      last_ = now;
+    }
+  }
+
+  double capacity_;
+  double tokens_;
+  double rate_Bps_ = 0;
+  Timestamp last_{};
+};
+
+}  // namespace wirelab::pfs

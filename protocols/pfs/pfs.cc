@@ -1,0 +1,80 @@
+#include "protocols/pfs/pfs.h"
+
+#include <cmath>
+
+#include "protocols/pfs/connection.h"
+
+namespace wirelab::pfs {
+namespace {
+
+double number(const std::string& key, const std::string& text) {
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(text, &used);
+    if (used == text.size() && std::isfinite(v)) return v;
+  } catch (const std::exception&) {
+  }
+  throw PfsOptionError("pfs option '" + key + "': expected a number, got '" + text + "'; allowed: " + option_help().at(key));
+}
+
+}  // namespace
+
+const std::map<std::string, std::string>& option_help() {
+  static const std::map<std::string, std::string> help = {
+      {"cc", "newreno, cubic, aimd, bbr (BBRv1; default bbr)"},
+      {"arq", "selective-repeat (default), go-back-n"},
+      {"pacing", "true (default), false"},
+      {"initial_window", "an integer number of packets >= 1 (default 10)"},
+      {"aimd_increase", "packets added per round trip, > 0 (default 1)"},
+      {"aimd_decrease", "window multiplier on loss, in (0, 1) (default 0.5)"},
+  };
+  return help;
+}
+
+PfsConfig config_from_options(const std::map<std::string, std::string>& options, std::size_t max_datagram_size) {
+  PfsConfig c;
+  c.max_datagram_size = max_datagram_size;
+  for (const auto& [key, value] : options) {
+    auto bad = [&] {
+      return PfsOptionError("pfs option '" + key + "': '" + value + "' is not allowed; allowed: " + option_help().at(key));
+    };
+    if (key == "cc") {
+      if (value == "newreno") c.cc = CcAlgorithm::kNewReno;
+      else if (value == "cubic") c.cc = CcAlgorithm::kCubic;
+      else if (value == "aimd") c.cc = CcAlgorithm::kAimd;
+      else if (value == "bbr") c.cc = CcAlgorithm::kBbr;
+      else throw bad();
+    } else if (key == "arq") {
+      if (value == "selective-repeat") c.arq = ArqMode::kSelectiveRepeat;
+      else if (value == "go-back-n") c.arq = ArqMode::kGoBackN;
+      else throw bad();
+    } else if (key == "pacing") {
+      if (value == "true") c.pacing = true;
+      else if (value == "false") c.pacing = false;
+      else throw bad();
+    } else if (key == "initial_window") {
+      const double v = number(key, value);
+      if (v < 1 || v > 100000 || v != std::floor(v)) throw bad();
+      c.initial_window_packets = static_cast<std::uint32_t>(v);
+    } else if (key == "aimd_increase") {
+      const double v = number(key, value);
+      if (!(v > 0) || v > 1000) throw bad();
+      c.aimd_increase_packets = v;
+    } else if (key == "aimd_decrease") {
+      const double v = number(key, value);
+      if (!(v > 0 && v < 1)) throw bad();
+      c.aimd_decrease_factor = v;
+    } else {
+      std::string keys;
+      for (const auto& [k, _] : option_help()) keys += (keys.empty() ? "" : ", ") + k;
+      throw PfsOptionError("unknown pfs option '" + key + "'; allowed: " + keys);
+    }
+  }
+  return c;
+}
+
+std::unique_ptr<Transport> make_transport(const PfsConfig& config, Role role, std::uint64_t seed) {
+  return std::make_unique<Connection>(config, role, seed);
+}
+
+}  // namespace wirelab::pfs

@@ -1,0 +1,83 @@
+// A bulk transfer over the scripted pipe: the client streams BulkPattern bytes and a FIN, the
+// server checks them with BulkIntegrityCheck. Shared by the PFS tests.
+#pragma once
+
+#include <memory>
+
+#include "protocols/pfs/pfs.h"
+#include "protocols/workloads/bulk_pattern.h"
+#include "tests/protocols/scripted_pipe.h"
+
+namespace wirelab::testing {
+
+struct BulkOutcome {
+  bool finished = false;       // the server read the FIN
+  bool integrity_ok = false;
+  double fct_s = 0;            // connect to last byte read by the server
+  std::uint64_t bytes = 0;
+  TransportStats client;
+  TransportStats server;
+  PipeCounters forward;
+  std::string client_closed, server_closed;  // close reasons seen by the application, if any
+  double goodput_bps() const { return fct_s > 0 ? 8.0 * static_cast<double>(bytes) / fct_s : 0; }
+};
+
+inline BulkOutcome run_bulk(const pfs::PfsConfig& config, const PipeLink& forward, const PipeLink& reverse,
+                            std::uint64_t bytes, std::uint64_t seed, Duration limit = std::chrono::seconds(600)) {
+  auto client = pfs::make_transport(config, pfs::Role::kClient, seed * 2 + 1);
+  auto server = pfs::make_transport(config, pfs::Role::kServer, seed * 2 + 2);
+  ScriptedPipe pipe(*client, *server, forward, reverse, seed);
+  BulkPattern pattern(seed);
+  BulkIntegrityCheck check(seed, bytes);
+  std::vector<std::uint8_t> chunk(64 * 1024), in(64 * 1024);
+  std::uint64_t written = 0;
+  bool fin_written = false, done = false;
+  std::optional<StreamId> stream;
+  BulkOutcome outcome;
+  outcome.bytes = bytes;
+
+  client->connect(kTimeZero);
+  auto app = [&](Timestamp now) {
+    while (auto e = client->poll_event()) {
+      if (e->kind == TransportEvent::Kind::kConnected && !stream) stream = client->open_stream();
+      if (e->kind == TransportEvent::Kind::kClosed) outcome.client_closed = "closed: '" + e->reason + "'";
+    }
+    if (stream && !fin_written) {
+      for (;;) {
+        const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), bytes - written));
+        pattern.fill(written, MutableByteView(chunk.data(), n));
+        const bool last = written + n == bytes;
+        const std::size_t took = client->write(*stream, ByteView(chunk.data(), n), last);
+        written += took;
+        if (last && took == n) {
+          fin_written = true;
+          break;
+        }
+        if (took < n || took == 0) break;
+      }
+    }
+    while (auto e = server->poll_event()) {
+      if (e->kind == TransportEvent::Kind::kClosed) outcome.server_closed = "closed: '" + e->reason + "'";
+      if (e->kind != TransportEvent::Kind::kStreamReadable && e->kind != TransportEvent::Kind::kStreamOpened) continue;
+      for (;;) {
+        bool fin = false;
+        const std::size_t n = server->read(e->stream, MutableByteView(in.data(), in.size()), &fin);
+        check.feed(ByteView(in.data(), n));
+        if (fin && !done) {
+          check.finish();
+          done = true;
+          outcome.fct_s = to_seconds(now);
+        }
+        if (n == 0) break;
+      }
+    }
+  };
+  outcome.finished = pipe.run([&] { return done; }, kTimeZero + limit, app);
+  outcome.integrity_ok = check.integrity_ok();
+  outcome.client = client->stats();
+  outcome.server = server->stats();
+  outcome.forward = pipe.counters(0);
+  return outcome;
+}
+
+}  // namespace wirelab::testing
