@@ -1,0 +1,355 @@
+// sim::run: builds the topology, installs one flow per sender/receiver pair with the run's
+// protocol, runs ns-3 until every flow is done (or duration_s passes), and turns what the flows
+// recorded into the metrics of CONTRACT section 4.
+//
+// Definitions shared by all protocols so their numbers compare:
+//   wire_bytes   IP packets (IPv4 header + UDP/TCP header + payload, retransmissions included,
+//                the 2-byte PPP header excluded) that the forward bottleneck device transmitted,
+//                i.e. what crossed the bottleneck in the sender -> receiver direction.
+//   fct_s        from the client's connect() / SYN to the last byte delivered in order to the
+//                receiving application; with several flows, first start to last delivery.
+//   goodput_bps  bytes_delivered * 8 / fct_s.
+#include "sim/sim_backend.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "ns3/config.h"
+#include "ns3/core-module.h"
+#include "ns3/internet-module.h"
+#include "ns3/network-module.h"
+#include "ns3/point-to-point-helper.h"
+#include "protocols/pfs/pfs.h"
+#include "protocols/workloads/bulk_pattern.h"
+#include "sim/endpoint_application.h"
+#include "sim/hosted_transport.h"
+#include "sim/tcp_baseline.h"
+#include "sim/topology.h"
+#include "sim/udp_baseline.h"
+
+namespace wirelab::sim {
+namespace {
+
+constexpr std::uint16_t kFlowPort = 5000;
+constexpr double kSeriesInterval_s = 0.1;
+// Flows of a dumbbell start within this window, at seeded offsets, so that they do not all
+// send their first window in the same nanosecond (which synchronizes their losses).
+constexpr double kStartSpread_s = 0.001;
+
+// Installs the applications of flow `index`; calls `done` once when the flow is done.
+using FlowInstaller = std::function<void(std::size_t index, ns3::Ptr<ns3::Node> sender,
+                                         ns3::Ptr<ns3::Node> receiver, ns3::Ipv4Address address,
+                                         double start_s, FlowRecord* record, FlowDone done)>;
+
+class WireCounter {
+ public:
+  void on_transmit(ns3::Ptr<const ns3::Packet> frame) {
+    constexpr std::uint32_t kPppHeaderBytes = 2;
+    bytes_ += frame->GetSize() - kPppHeaderBytes;
+  }
+  std::uint64_t bytes() const { return bytes_; }
+
+ private:
+  std::uint64_t bytes_ = 0;
+};
+
+class SeriesSampler {
+ public:
+  SeriesSampler(const std::vector<FlowRecord>& flows, RunResult& result)
+      : flows_(flows), result_(result) {}
+  void start() { ns3::Simulator::Schedule(ns3::Seconds(kSeriesInterval_s), &SeriesSampler::sample, this); }
+
+ private:
+  void sample() {
+    const double t = ns3::Simulator::Now().GetSeconds();
+    std::uint64_t delivered = 0;
+    for (const auto& f : flows_) delivered += f.bytes_delivered;
+    result_.series.push_back({"goodput_bps", t, (delivered - last_delivered_) * 8.0 / kSeriesInterval_s});
+    last_delivered_ = delivered;
+    // cwnd and RTT of flow 0 (the only flow on point-to-point); one point per interval.
+    if (flows_[0].cwnd_bytes > 0)
+      result_.series.push_back({"cwnd_bytes", t, static_cast<double>(flows_[0].cwnd_bytes)});
+    if (flows_[0].latest_rtt_s > 0) result_.series.push_back({"rtt_s", t, flows_[0].latest_rtt_s});
+    ns3::Simulator::Schedule(ns3::Seconds(kSeriesInterval_s), &SeriesSampler::sample, this);
+  }
+
+  const std::vector<FlowRecord>& flows_;
+  RunResult& result_;
+  std::uint64_t last_delivered_ = 0;
+};
+
+double percentile(std::vector<double> values, double q) {
+  std::sort(values.begin(), values.end());
+  const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size())));
+  return values[std::min(values.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+std::uint64_t content_seed(const RunSpec& spec, std::size_t flow) {
+  return spec.seed * 1000003ULL + flow;
+}
+
+// How long after the UDP sender's last datagram it may still arrive: propagation, a full
+// forward queue, and a generous bound on jitter.
+double udp_drain_s(const RunSpec& spec) {
+  const LinkSpec& link = spec.link;
+  const double queue_bytes = link.queue.unit == QueueSpec::Unit::kBytes
+                                 ? static_cast<double>(link.queue.limit)
+                                 : static_cast<double>(link.queue.limit) * link.mtu;
+  return link.delay_s + 10 * link.jitter_s + queue_bytes * 8 / link.rate_bps + 0.05;
+}
+
+void add_bulk_metrics(const RunSpec& spec, const std::vector<FlowRecord>& flows, bool all_done,
+                      double end_s, RunResult& result) {
+  std::uint64_t delivered = 0, retransmitted = 0;
+  bool integrity = all_done;
+  double first_start = flows[0].start_s, last_delivery = 0;
+  std::vector<double> rtts;
+  std::vector<double> flow_goodputs;
+  for (std::size_t i = 0; i < flows.size(); ++i) {
+    const FlowRecord& f = flows[i];
+    delivered += f.bytes_delivered;
+    retransmitted += f.retransmitted_bytes;
+    integrity = integrity && f.integrity_ok;
+    if (!spec.workload.bytes) {
+      // Timed transfer: no end to check, so check that what arrived is the pattern's prefix.
+      integrity = f.content_digest ==
+                  BulkIntegrityCheck::expected_digest(content_seed(spec, i), f.bytes_delivered);
+    }
+    first_start = std::min(first_start, f.start_s);
+    const double delivery_s = (spec.workload.bytes && f.last_byte_s) ? *f.last_byte_s : end_s;
+    last_delivery = std::max(last_delivery, delivery_s);
+    const double fct_s = delivery_s - f.start_s;
+    flow_goodputs.push_back(fct_s > 0 ? f.bytes_delivered * 8.0 / fct_s : 0.0);
+    rtts.insert(rtts.end(), f.rtt_samples_s.begin(), f.rtt_samples_s.end());
+  }
+  if (!spec.workload.bytes) integrity = integrity && delivered > 0;
+  const double fct_s = last_delivery - first_start;
+  result.add("goodput_bps", fct_s > 0 ? delivered * 8.0 / fct_s : 0.0, "bit/s");
+  result.add("fct_s", fct_s, "s");
+  result.add("bytes_delivered", static_cast<double>(delivered), "bytes");
+  result.add("retransmitted_bytes", static_cast<double>(retransmitted), "bytes");
+  result.add("integrity_ok", integrity ? 1 : 0, "bool");
+  if (!rtts.empty()) {
+    result.add("rtt_p50_s", percentile(rtts, 0.50), "s");
+    result.add("rtt_p99_s", percentile(rtts, 0.99), "s");
+  }
+  if (spec.topology.kind == TopologySpec::Kind::kDumbbell) {
+    double sum = 0, squares = 0;
+    for (std::size_t i = 0; i < flow_goodputs.size(); ++i) {
+      result.add("goodput_bps_flow" + std::to_string(i), flow_goodputs[i], "bit/s");
+      sum += flow_goodputs[i];
+      squares += flow_goodputs[i] * flow_goodputs[i];
+    }
+    result.add("jain_fairness", squares > 0 ? sum * sum / (flow_goodputs.size() * squares) : 0.0, "1");
+  }
+}
+
+void add_udp_metrics(const RunSpec& spec, const std::vector<FlowRecord>& flows, RunResult& result) {
+  std::uint64_t sent = 0, received = 0, delivered = 0, reordered = 0;
+  double first_start = flows[0].start_s, last_rx = first_start;
+  std::vector<double> flow_goodputs;
+  for (const FlowRecord& f : flows) {
+    sent += f.datagrams_sent;
+    received += f.datagrams_received;
+    reordered += f.datagrams_reordered;
+    delivered += f.bytes_delivered;
+    first_start = std::min(first_start, f.start_s);
+    if (f.last_rx_s) last_rx = std::max(last_rx, *f.last_rx_s);
+    const double span_s = f.last_rx_s ? *f.last_rx_s - f.start_s : 0;
+    flow_goodputs.push_back(span_s > 0 ? f.bytes_delivered * 8.0 / span_s : 0.0);
+  }
+  const double span_s = last_rx - first_start;
+  result.add("loss_rate_observed", sent > 0 ? 1.0 - static_cast<double>(received) / sent : 0.0, "1");
+  result.add("goodput_bps", span_s > 0 ? delivered * 8.0 / span_s : 0.0, "bit/s");
+  result.add("bytes_delivered", static_cast<double>(delivered), "bytes");
+  result.add("datagrams_sent", static_cast<double>(sent), "count");
+  result.add("datagrams_received", static_cast<double>(received), "count");
+  result.add("datagrams_reordered", static_cast<double>(reordered), "count");
+  if (spec.topology.kind == TopologySpec::Kind::kDumbbell) {
+    double sum = 0, squares = 0;
+    for (std::size_t i = 0; i < flow_goodputs.size(); ++i) {
+      result.add("goodput_bps_flow" + std::to_string(i), flow_goodputs[i], "bit/s");
+      sum += flow_goodputs[i];
+      squares += flow_goodputs[i] * flow_goodputs[i];
+    }
+    result.add("jain_fairness", squares > 0 ? sum * sum / (flow_goodputs.size() * squares) : 0.0, "1");
+  }
+}
+
+RunResult failed(std::string error) {
+  RunResult result;
+  result.status = RunResult::Status::kFailed;
+  result.error = std::move(error);
+  return result;
+}
+
+// The skeleton every protocol shares. `is_udp` selects the UDP metrics.
+RunResult run_flows(const RunSpec& spec, const FlowInstaller& install, bool is_udp) {
+  if (spec.workload.kind != WorkloadSpec::Kind::kBulk)
+    return failed("the sim backend runs workload kind bulk only");
+  if (spec.topology.kind == TopologySpec::Kind::kStar)
+    return failed("the sim backend supports topology point-to-point and dumbbell (not star)");
+
+  ns3::RngSeedManager::SetSeed(1);
+  ns3::RngSeedManager::SetRun(spec.seed);
+  SeededRandom random(spec.seed ^ 0x5eed5eed5eed5eedULL);
+  RunResult result;
+  Topology topology = build_topology(spec, random);
+
+  WireCounter wire;
+  topology.bottleneck_forward->TraceConnectWithoutContext(
+      "PhyTxBegin", ns3::MakeCallback(&WireCounter::on_transmit, &wire));
+
+  if (spec.capture) {
+    // One pcap taken at the sender's end of the bottleneck (ns-3's point-to-point sniffer sees
+    // both directions there), named after the run: quickstart-tcp-cubic-seed1.pcap.
+    const std::string prefix = (spec.capture_dir.empty() ? std::string(".") : spec.capture_dir) + "/" +
+                               spec.scenario_name + "-" + spec.protocol.label + "-seed" +
+                               std::to_string(spec.seed);
+    ns3::PointToPointHelper pcap;
+    pcap.EnablePcap(prefix + ".pcap", topology.bottleneck_forward, false, true);
+  }
+
+  const std::size_t n = topology.senders.size();
+  std::vector<FlowRecord> flows(n);
+  std::size_t remaining = n;
+  FlowDone done = [&remaining] {
+    if (--remaining == 0) ns3::Simulator::Stop();
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    const double start_s = n > 1 ? kStartSpread_s * random.uniform() : 0.0;
+    install(i, topology.senders[i], topology.receivers[i], topology.receiver_addresses[i], start_s,
+            &flows[i], done);
+  }
+  SeriesSampler sampler(flows, result);
+  sampler.start();
+
+  ns3::Simulator::Stop(ns3::Seconds(spec.duration_s));
+  ns3::Simulator::Run();
+  const double end_s = ns3::Simulator::Now().GetSeconds();
+  const bool all_done = remaining == 0;
+
+  result.sim_seconds = end_s;
+  if (is_udp)
+    add_udp_metrics(spec, flows, result);
+  else
+    add_bulk_metrics(spec, flows, all_done, end_s, result);
+  result.add("wire_bytes", static_cast<double>(wire.bytes()), "bytes");
+  result.add("sim_events", static_cast<double>(ns3::Simulator::GetEventCount()), "count");
+  // A timed transfer (no `bytes`) is supposed to run until duration_s.
+  if (!all_done && spec.workload.bytes) {
+    result.status = RunResult::Status::kTimeout;
+    result.error = "transfer not finished within duration " + std::to_string(spec.duration_s) + " s";
+  }
+  for (const auto& f : flows) {
+    if (f.error.empty() || all_done) continue;
+    // A transport that gave up (or misbehaved) explains the unfinished run better than a timeout.
+    result.status = RunResult::Status::kFailed;
+    result.error = f.error;
+    break;
+  }
+  ns3::Simulator::Destroy();
+  return result;
+}
+
+template <typename App>
+ns3::Ptr<App> install_app(ns3::Ptr<ns3::Node> node, double start_s) {
+  auto app = ns3::CreateObject<App>();
+  node->AddApplication(app);
+  app->SetStartTime(ns3::Seconds(start_s));
+  return app;
+}
+
+RunResult run_tcp(const RunSpec& spec) {
+  ns3::Config::Reset();
+  if (auto error = configure_tcp(spec)) return failed(*error);
+  return run_flows(
+      spec,
+      [&spec](std::size_t i, ns3::Ptr<ns3::Node> sender, ns3::Ptr<ns3::Node> receiver,
+              ns3::Ipv4Address address, double start_s, FlowRecord* record, FlowDone done) {
+        install_app<TcpBulkReceiver>(receiver, 0)
+            ->configure(kFlowPort, spec.workload.bytes, content_seed(spec, i), record, done);
+        install_app<TcpBulkSender>(sender, start_s)
+            ->configure(ns3::InetSocketAddress(address, kFlowPort), spec.workload.bytes,
+                        content_seed(spec, i), uses_per_ack_rate_samples(spec), record);
+      },
+      false);
+}
+
+RunResult run_udp(const RunSpec& spec) {
+  const std::string* rate = spec.protocol.option("rate");
+  if (!rate) return failed("udp needs option rate (bit/s), e.g. udp: {rate: 18Mbps}");
+  double rate_bps = 0;
+  try {
+    rate_bps = std::stod(*rate);
+  } catch (const std::exception&) {
+  }
+  if (!(rate_bps > 0)) return failed("udp option rate must be a positive number of bit/s, got '" + *rate + "'");
+  ns3::Config::Reset();
+  const std::uint32_t datagram_bytes = spec.link.mtu - 28;
+  const double drain_s = udp_drain_s(spec);
+  return run_flows(
+      spec,
+      [&spec, rate_bps, datagram_bytes, drain_s](
+          std::size_t, ns3::Ptr<ns3::Node> sender, ns3::Ptr<ns3::Node> receiver,
+          ns3::Ipv4Address address, double start_s, FlowRecord* record, FlowDone done) {
+        install_app<UdpCountingReceiver>(receiver, 0)->configure(kFlowPort, record);
+        auto on_last_sent = [record, done, drain_s] {
+          ns3::Simulator::Schedule(ns3::Seconds(drain_s), [record, done] {
+            record->done = true;
+            done();
+          });
+        };
+        install_app<UdpConstantRateSender>(sender, start_s)
+            ->configure(ns3::InetSocketAddress(address, kFlowPort), rate_bps, datagram_bytes,
+                        spec.workload.bytes, spec.duration_s - start_s, record, on_last_sent);
+      },
+      true);
+}
+
+}  // namespace
+
+RunResult run_hosted(const RunSpec& spec, const TransportFactory& factory) {
+  ns3::Config::Reset();
+  const std::size_t max_datagram = spec.link.mtu - 28;  // IPv4 (20) + UDP (8)
+  return run_flows(
+      spec,
+      [&spec, &factory, max_datagram](std::size_t i, ns3::Ptr<ns3::Node> sender,
+                                      ns3::Ptr<ns3::Node> receiver, ns3::Ipv4Address address,
+                                      double start_s, FlowRecord* record, FlowDone done) {
+        const std::uint64_t seed = content_seed(spec, i);
+        auto server = install_app<EndpointApplication>(receiver, 0);
+        server->configure(factory(false, seed * 2 + 1, max_datagram),
+                          EndpointApplication::Role::kServer,
+                          ns3::InetSocketAddress(ns3::Ipv4Address::GetAny(), kFlowPort),
+                          spec.workload.bytes, seed, record, done);
+        auto client = install_app<EndpointApplication>(sender, start_s);
+        client->configure(factory(true, seed * 2, max_datagram), EndpointApplication::Role::kClient,
+                          ns3::InetSocketAddress(address, kFlowPort), spec.workload.bytes, seed,
+                          record, nullptr);
+      },
+      false);
+}
+
+RunResult run(const RunSpec& spec) {
+  try {
+    if (spec.protocol.name == "tcp") return run_tcp(spec);
+    if (spec.protocol.name == "udp") return run_udp(spec);
+    if (spec.protocol.name == "pfs") {
+      const pfs::PfsConfig config = pfs::config_from_options(spec.protocol.options, spec.link.mtu - 28);
+      return run_hosted(spec, [config](bool client, std::uint64_t seed, std::size_t) {
+        return pfs::make_transport(config, client ? pfs::Role::kClient : pfs::Role::kServer, seed);
+      });
+    }
+    return failed("the sim backend does not host protocol '" + spec.protocol.name + "'");
+  } catch (const std::exception& e) {
+    ns3::Simulator::Destroy();
+    return failed(e.what());
+  }
+}
+
+}  // namespace wirelab::sim

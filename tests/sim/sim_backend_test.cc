@@ -1,0 +1,111 @@
+// sim::run as a whole: a pure function of the spec, sparse series, dumbbell fairness metrics,
+// and clear failures for what the sim backend does not do.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+#include "sim/sim_backend.h"
+#include "tests/sim/sim_spec.h"
+
+namespace wirelab::sim {
+namespace {
+
+using testing::bulk_spec;
+using testing::metric;
+
+std::map<std::string, double> metrics_of(const RunResult& result) {
+  std::map<std::string, double> m;
+  for (const auto& metric : result.metrics) m[metric.name] = metric.value;
+  return m;
+}
+
+TEST(SimBackend, SameSpecSameMetricsOtherSeedOtherMetrics) {
+  RunSpec spec = bulk_spec("tcp", "cubic", 1'000'000, 0.02, 11);
+  spec.link.jitter_s = 0.002;
+  spec.link.reorder = true;
+  const RunResult first = run(spec), second = run(spec);
+  ASSERT_EQ(first.status, RunResult::Status::kOk) << first.error;
+  EXPECT_EQ(metrics_of(first), metrics_of(second));  // to the last bit
+  EXPECT_EQ(first.sim_seconds, second.sim_seconds);
+  ASSERT_EQ(first.series.size(), second.series.size());
+  spec.seed = 12;
+  const RunResult other = run(spec);
+  EXPECT_NE(metric(other, "fct_s"), metric(first, "fct_s"));
+  EXPECT_NE(metric(other, "retransmitted_bytes"), metric(first, "retransmitted_bytes"));
+}
+
+TEST(SimBackend, UdpIsDeterministicToo) {
+  const RunSpec spec = testing::udp_spec(18e6, 2'000'000, 0.05, 4);
+  EXPECT_EQ(metrics_of(run(spec)), metrics_of(run(spec)));
+}
+
+TEST(SimBackend, SeriesAreSparse) {
+  const RunResult result = run(bulk_spec("tcp", "cubic", 5'000'000));
+  ASSERT_EQ(result.status, RunResult::Status::kOk) << result.error;
+  std::map<std::string, double> last_t;
+  std::map<std::string, int> count;
+  for (const auto& point : result.series) {
+    if (last_t.count(point.name)) {
+      EXPECT_GE(point.t_s - last_t[point.name], 0.1 - 1e-9) << point.name;
+    }
+    last_t[point.name] = point.t_s;
+    ++count[point.name];
+  }
+  for (const char* name : {"cwnd_bytes", "rtt_s", "goodput_bps"}) {
+    EXPECT_GT(count[name], 5) << name;
+    EXPECT_LE(count[name], result.sim_seconds / 0.1 + 1) << name;
+  }
+}
+
+TEST(SimBackend, DumbbellReportsPerFlowGoodputAndFairness) {
+  RunSpec spec = bulk_spec("tcp", "cubic", 2'000'000);
+  spec.topology.kind = TopologySpec::Kind::kDumbbell;
+  spec.topology.flows = 4;
+  const RunResult result = run(spec);
+  ASSERT_EQ(result.status, RunResult::Status::kOk) << result.error;
+  EXPECT_EQ(metric(result, "integrity_ok"), 1);
+  EXPECT_EQ(metric(result, "bytes_delivered"), 8'000'000);
+  double sum = 0;
+  for (int i = 0; i < 4; ++i) {
+    const double g = metric(result, "goodput_bps_flow" + std::to_string(i));
+    EXPECT_GT(g, 0) << "flow " << i;
+    sum += g;
+  }
+  EXPECT_EQ(metric(result, "goodput_bps_flow4"), -1);  // no fifth flow
+  const double jain = metric(result, "jain_fairness");
+  EXPECT_GT(jain, 0);
+  EXPECT_LE(jain, 1);
+  // Four flows share one 20 Mbit/s bottleneck: together they cannot exceed it.
+  EXPECT_LE(metric(result, "goodput_bps"), 20e6);
+  EXPECT_GT(metric(result, "goodput_bps"), 0.7 * 20e6);
+}
+
+TEST(SimBackend, CaptureWritesAPcapOfTheBottleneck) {
+  RunSpec spec = bulk_spec("tcp", "cubic", 100'000);
+  spec.capture = true;
+  spec.capture_dir = ::testing::TempDir();
+  ASSERT_EQ(run(spec).status, RunResult::Status::kOk);
+  const std::string path = spec.capture_dir + "/sim-test-tcp-cubic-seed1.pcap";
+  std::ifstream pcap(path, std::ios::binary | std::ios::ate);
+  ASSERT_TRUE(pcap.good()) << path;
+  // 100 kB of payload went through, each packet with a 16-byte pcap record header.
+  EXPECT_GT(static_cast<long>(pcap.tellg()), 100'000);
+  std::remove(path.c_str());
+}
+
+TEST(SimBackend, UnsupportedCombinationsFailWithAMessage) {
+  RunSpec star = bulk_spec("tcp", "cubic", 1000);
+  star.topology.kind = TopologySpec::Kind::kStar;
+  EXPECT_EQ(run(star).status, RunResult::Status::kFailed);
+  RunSpec rpc = bulk_spec("tcp", "cubic", 1000);
+  rpc.workload.kind = WorkloadSpec::Kind::kRpc;
+  EXPECT_EQ(run(rpc).status, RunResult::Status::kFailed);
+  const RunResult quic = run(bulk_spec("quic", "", 1000));
+  EXPECT_EQ(quic.status, RunResult::Status::kFailed);
+  EXPECT_NE(quic.error.find("quic"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace wirelab::sim
