@@ -75,9 +75,19 @@ CampaignOutcome run_campaign(const Scenario& scenario, ResultsStore& store, cons
 
   std::set<std::string> stored;
   if (options.resume) {
-    if (auto previous = store.latest_campaign(scenario.name, scenario.sha256)) {
-      outcome.campaign_id = previous->id;
+    auto previous = store.latest_campaign(scenario.name, scenario.sha256);
+    // A campaign with every run stored is finished, not resumable: start afresh as if none.
+    if (previous) {
       stored = store.stored_run_keys(previous->id);
+      bool missing = false;
+      for (const auto& run : scenario.runs) missing = missing || !stored.count(run.run_key);
+      if (!missing) {
+        previous.reset();
+        stored.clear();
+      }
+    }
+    if (previous) {
+      outcome.campaign_id = previous->id;
       std::fprintf(stderr, "resuming campaign %lld (%s): %zu of %zu runs already stored\n",
                    static_cast<long long>(previous->id), scenario.name.c_str(), stored.size(), scenario.runs.size());
     } else {

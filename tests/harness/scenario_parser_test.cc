@@ -151,6 +151,9 @@ TEST(ScenarioParser, ProtocolOptionsAreValidated) {
   EXPECT_NE(e.message().find("newreno"), std::string::npos);
   e = error_of(variant("  - pfs\n", "  - sctp\n"));
   EXPECT_NE(e.message().find("allowed: pfs, tcp, udp"), std::string::npos);
+  // QUIC is in the contract but has no backend yet: the message says so rather than "unknown".
+  e = error_of(variant("  - pfs\n", "  - quic: {cc: cubic}\n"));
+  EXPECT_NE(e.message().find("quic is not yet supported"), std::string::npos) << e.what();
   e = error_of(variant("udp: {rate: 18Mbps}", "udp: {rate: fast}"));
   EXPECT_EQ(e.field(), "protocols[3].udp.rate");
   e = error_of(variant("tcp: {cc: newreno}", "tcp: {cc: cubic}"));

@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Writes docs/PERFORMANCE.md from measurements taken now, on this machine.
+
+Each section of the file is produced by one measurement and rewritten in place between its
+markers, so sections measured at different times (or on different machines) can coexist and
+each says when, where and with which command its numbers were taken.
+
+usage: ./lab perf [SECTION...]     (no section: all of them)
+sections: sim-cost
+"""
+import datetime
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DOC = os.path.join(ROOT, "docs", "PERFORMANCE.md")
+HEADER = """# Performance
+
+Every figure here was written by `./lab perf` (the section names the exact command it ran), on the
+machine and commit it names. Re-run it to refresh a section; the others are left as they are.
+"""
+
+
+def machine():
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    return f"{platform.node()}, {os.cpu_count()} cores, {cpu}; commit {commit or 'unknown'}; {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC"
+
+
+def section_sim_cost(build):
+    binary = os.path.join(build, "sim", "wirelab-sim-cost")
+    args = ["--bytes", "200000000", "--rate-bps", "100000000", "--delay-s", "0.01", "--json"]
+    runs = []
+    for _ in range(3):
+        out = subprocess.run([binary] + args, capture_output=True, text=True, check=True).stdout
+        runs.append(json.loads(out))
+    rows = {}
+    for run in runs:
+        for r in run:
+            rows.setdefault(r["name"], []).append(r)
+    lines = [
+        "## Cost of the sim host",
+        "",
+        "Wall-clock seconds per simulated GB delivered: PFS hosted through `EndpointApplication`",
+        "(sans-IO endpoint over an ns-3 UDP socket) against ns-3's own `BulkSendApplication` over ns-3",
+        "TCP Cubic, on the same 100 Mbit/s, 10 ms point-to-point link, 200 MB each, measured in one",
+        "run (three repetitions, median shown).",
+        "",
+        f"Command: `./lab perf sim-cost` (runs `build/sim/wirelab-sim-cost {' '.join(args)}` three times)",
+        f"Measured on: {machine()}",
+        "",
+        "| host | wall s per simulated GB | simulated s | ns-3 events | events per wall second |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name, rs in rows.items():
+        rs = sorted(rs, key=lambda r: r["wall_s_per_gb"])
+        m = rs[len(rs) // 2]
+        lines.append(f"| {name} | {m['wall_s_per_gb']:.2f} | {m['sim_s']:.2f} | {m['events']:,} | {m['events'] / m['wall_s']:,.0f} |")
+    names = list(rows)
+    if len(names) == 2:
+        a = sorted(r["wall_s_per_gb"] for r in rows[names[0]])[1]
+        b = sorted(r["wall_s_per_gb"] for r in rows[names[1]])[1]
+        lines += ["", f"{names[0]} costs {a / b:.2f} x the wall time of {names[1]} per simulated byte."]
+    return "\n".join(lines)
+
+
+SECTIONS = {"sim-cost": section_sim_cost}
+
+
+def main():
+    build = os.environ.get("WIRELAB_BUILD_DIR", os.path.join(ROOT, "build"))
+    wanted = sys.argv[1:] or list(SECTIONS)
+    for name in wanted:
+        if name not in SECTIONS:
+            sys.exit(f"perf: unknown section '{name}'; sections: {', '.join(SECTIONS)}")
+    text = open(DOC).read() if os.path.exists(DOC) else HEADER
+    for name in wanted:
+        print(f"perf: measuring {name} ...", file=sys.stderr, flush=True)
+        body = SECTIONS[name](build)
+        block = f"<!-- BEGIN {name} -->\n{body}\n<!-- END {name} -->"
+        pattern = re.compile(rf"<!-- BEGIN {re.escape(name)} -->.*?<!-- END {re.escape(name)} -->", re.S)
+        text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + block + "\n"
+    with open(DOC, "w") as f:
+        f.write(text)
+    print(f"perf: wrote {os.path.relpath(DOC, ROOT)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
