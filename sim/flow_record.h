@@ -19,6 +19,7 @@ struct FlowRecord {
   bool done = false;
   std::uint64_t bytes_delivered = 0;  // in-order payload bytes handed to the receiving app
   std::uint64_t retransmitted_bytes = 0;
+  bool retransmissions_counted = true;  // false: the transport cannot count them (no metric)
   bool integrity_ok = false;
   std::uint64_t content_digest = 0;   // BulkIntegrityCheck::digest() of what was delivered
   std::string error;                  // why the transport gave up, if it did

@@ -24,6 +24,7 @@
 #include "ns3/network-module.h"
 #include "ns3/point-to-point-helper.h"
 #include "protocols/pfs/pfs.h"
+#include "protocols/quic/quic.h"
 #include "protocols/workloads/bulk_pattern.h"
 #include "sim/endpoint_application.h"
 #include "sim/hosted_transport.h"
@@ -105,6 +106,7 @@ double udp_drain_s(const RunSpec& spec) {
 void add_bulk_metrics(const RunSpec& spec, const std::vector<FlowRecord>& flows, bool all_done,
                       double end_s, RunResult& result) {
   std::uint64_t delivered = 0, retransmitted = 0;
+  bool retransmissions_counted = true;
   bool integrity = all_done;
   double first_start = flows[0].start_s, last_delivery = 0;
   std::vector<double> rtts;
@@ -113,6 +115,7 @@ void add_bulk_metrics(const RunSpec& spec, const std::vector<FlowRecord>& flows,
     const FlowRecord& f = flows[i];
     delivered += f.bytes_delivered;
     retransmitted += f.retransmitted_bytes;
+    retransmissions_counted = retransmissions_counted && f.retransmissions_counted;
     integrity = integrity && f.integrity_ok;
     if (!spec.workload.bytes) {
       // Timed transfer: no end to check, so check that what arrived is the pattern's prefix.
@@ -131,7 +134,7 @@ void add_bulk_metrics(const RunSpec& spec, const std::vector<FlowRecord>& flows,
   result.add("goodput_bps", fct_s > 0 ? delivered * 8.0 / fct_s : 0.0, "bit/s");
   result.add("fct_s", fct_s, "s");
   result.add("bytes_delivered", static_cast<double>(delivered), "bytes");
-  result.add("retransmitted_bytes", static_cast<double>(retransmitted), "bytes");
+  if (retransmissions_counted) result.add("retransmitted_bytes", static_cast<double>(retransmitted), "bytes");
   result.add("integrity_ok", integrity ? 1 : 0, "bool");
   if (!rtts.empty()) {
     result.add("rtt_p50_s", percentile(rtts, 0.50), "s");
@@ -343,6 +346,12 @@ RunResult run(const RunSpec& spec) {
       const pfs::PfsConfig config = pfs::config_from_options(spec.protocol.options, spec.link.mtu - 28);
       return run_hosted(spec, [config](bool client, std::uint64_t seed, std::size_t) {
         return pfs::make_transport(config, client ? pfs::Role::kClient : pfs::Role::kServer, seed);
+      });
+    }
+    if (spec.protocol.name == "quic") {
+      quic::QuicConfig config = quic::config_from_options(spec.protocol.options, spec.link.mtu - 28);
+      return run_hosted(spec, [config](bool client, std::uint64_t seed, std::size_t) {
+        return quic::make_transport(config, client ? quic::Role::kClient : quic::Role::kServer, seed);
       });
     }
     return failed("the sim backend does not host protocol '" + spec.protocol.name + "'");

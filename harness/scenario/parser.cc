@@ -469,10 +469,6 @@ Scenario parse_scenario_text(const std::string& path, const std::string& text, c
     if (with_options && !options.IsNull() && !options.IsMap())
       p.fail(options, field + "." + v.spec.name, "options are a mapping, e.g. {cc: cubic}");
     const auto& known = known_protocols();
-    // QUIC is a contract protocol whose adapter no backend hosts yet: say so instead of calling
-    // it unknown, so the user learns it is coming rather than misspelled.
-    if (v.spec.name == "quic")
-      p.fail(name_node, field, "quic is not yet supported by any backend; allowed now: " + Parser::join(known));
     if (std::find(known.begin(), known.end(), v.spec.name) == known.end())
       p.fail(name_node, field, "unknown protocol '" + v.spec.name + "'; allowed: " + Parser::join(known));
     std::string label_suffix;

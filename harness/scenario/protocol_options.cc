@@ -5,6 +5,7 @@
 
 #include "harness/scenario/units.h"
 #include "protocols/pfs/pfs.h"
+#include "protocols/quic/quic.h"
 
 namespace wirelab {
 namespace {
@@ -25,7 +26,7 @@ void only_keys(const std::map<std::string, std::string>& options, const std::vec
 }  // namespace
 
 const std::vector<std::string>& known_protocols() {
-  static const std::vector<std::string> names = {"pfs", "tcp", "udp"};
+  static const std::vector<std::string> names = {"pfs", "tcp", "udp", "quic"};
   return names;
 }
 
@@ -71,6 +72,17 @@ std::map<std::string, std::string> canonical_protocol_options(const std::string&
     std::snprintf(buf, sizeof buf, "%.17g", bps);
     out["rate"] = buf;
     return out;
+  }
+  if (protocol == "quic") {
+    try {
+      quic::config_from_options(options, 1472);
+    } catch (const quic::QuicOptionError& e) {
+      std::string key;
+      for (const auto& [k, _] : options)
+        if (std::string(e.what()).find("'" + k + "'") != std::string::npos) key = k;
+      throw ProtocolOptionError(key, e.what());
+    }
+    return options;
   }
   throw ProtocolOptionError("", "unknown protocol '" + protocol + "'; allowed: " + join(known_protocols()));
 }

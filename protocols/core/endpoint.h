@@ -63,6 +63,9 @@ struct TransportStats {
   std::uint64_t stream_bytes_sent = 0;      // first transmissions of stream payload
   std::uint64_t retransmitted_bytes = 0;    // stream payload bytes sent more than once
   std::uint64_t packets_lost = 0;           // declared lost by loss detection
+  // False when the transport cannot count the two fields above (ngtcp2 0.12 exposes neither):
+  // hosts then report no retransmission metric rather than a wrong zero.
+  bool counts_retransmissions = true;
   std::uint64_t congestion_window_bytes = 0;
   std::uint64_t bytes_in_flight = 0;
   double smoothed_rtt_s = 0;

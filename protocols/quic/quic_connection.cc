@@ -293,6 +293,7 @@ class QuicConnection final : public Transport {
 
   TransportStats stats() const override {
     TransportStats out = stats_;
+    out.counts_retransmissions = false;
     if (conn_ != nullptr) {
       ngtcp2_conn_stat cs;
       ngtcp2_conn_get_conn_stat(conn_, &cs);

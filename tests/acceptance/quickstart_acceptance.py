@@ -2,7 +2,7 @@
 """Acceptance checks of the vertical slice, against a real `wirelab run` of quickstart.yaml.
 
 Runs the scenario into a scratch database, then checks what the issue promises with SQL:
-integrity of every PFS and TCP run, PFS's goodput bound at 2 % loss and its ratio to TCP Cubic,
+integrity of every PFS, TCP and QUIC run, PFS's goodput bound at 2 % loss and its ratio to TCP Cubic,
 every reliable protocol near the link rate at 0 % loss, NewReno within [0.5, 2] x the Padhye
 model (docs/models.md), and UDP observing the configured loss. Prints every figure it checks.
 
@@ -71,7 +71,7 @@ def main():
     metrics = {}
     for run_id, name, value in con.execute("select run_id, name, value from metrics"):
         metrics.setdefault(run_id, {})[name] = value
-    check(len(rows) == 60, f"60 runs stored (found {len(rows)})")
+    check(len(rows) == 72, f"72 runs stored (found {len(rows)})")
 
     by = {}
     for run_id, protocol, label, params, seed, status in rows:
@@ -80,7 +80,7 @@ def main():
 
     for (label, loss), runs in sorted(by.items()):
         protocol = runs[0][0]
-        if protocol in ("pfs", "tcp"):
+        if protocol in ("pfs", "tcp", "quic"):
             bad = [seed for _, seed, status, m in runs if status != "ok" or m.get("integrity_ok") != 1]
             check(not bad, f"{label} loss={loss}: integrity_ok=1 in every run (bad seeds: {bad})")
 

@@ -150,10 +150,10 @@ TEST(ScenarioParser, ProtocolOptionsAreValidated) {
   EXPECT_EQ(e.line(), 25);
   EXPECT_NE(e.message().find("newreno"), std::string::npos);
   e = error_of(variant("  - pfs\n", "  - sctp\n"));
-  EXPECT_NE(e.message().find("allowed: pfs, tcp, udp"), std::string::npos);
-  // QUIC is in the contract but has no backend yet: the message says so rather than "unknown".
-  e = error_of(variant("  - pfs\n", "  - quic: {cc: cubic}\n"));
-  EXPECT_NE(e.message().find("quic is not yet supported"), std::string::npos) << e.what();
+  EXPECT_NE(e.message().find("allowed: pfs, tcp, udp, quic"), std::string::npos);
+  e = error_of(variant("  - pfs\n", "  - quic: {cc: vegas}\n"));
+  EXPECT_EQ(e.field(), "protocols[0].quic.cc");
+  EXPECT_NE(e.message().find("cubic"), std::string::npos) << e.what();
   e = error_of(variant("udp: {rate: 18Mbps}", "udp: {rate: fast}"));
   EXPECT_EQ(e.field(), "protocols[3].udp.rate");
   e = error_of(variant("tcp: {cc: newreno}", "tcp: {cc: cubic}"));
@@ -208,7 +208,7 @@ TEST(ScenarioParser, ShippedScenariosValidate) {
     EXPECT_GT(sc.runs.size(), 0u) << f;
   }
   const Scenario q = parse_scenario_file(std::string(WIRELAB_SOURCE_DIR) + "/scenarios/quickstart.yaml");
-  EXPECT_EQ(q.runs.size(), 60u);
+  EXPECT_EQ(q.runs.size(), 72u);
   EXPECT_DOUBLE_EQ(q.runs.front().spec.link.rate_bps, 20e6);
   EXPECT_DOUBLE_EQ(q.runs.front().spec.link.delay_s, 0.025);
   EXPECT_EQ(q.runs.front().spec.link.queue.limit, 100u);

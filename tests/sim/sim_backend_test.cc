@@ -102,9 +102,9 @@ TEST(SimBackend, UnsupportedCombinationsFailWithAMessage) {
   RunSpec rpc = bulk_spec("tcp", "cubic", 1000);
   rpc.workload.kind = WorkloadSpec::Kind::kRpc;
   EXPECT_EQ(run(rpc).status, RunResult::Status::kFailed);
-  const RunResult quic = run(bulk_spec("quic", "", 1000));
-  EXPECT_EQ(quic.status, RunResult::Status::kFailed);
-  EXPECT_NE(quic.error.find("quic"), std::string::npos);
+  const RunResult sctp = run(bulk_spec("sctp", "", 1000));
+  EXPECT_EQ(sctp.status, RunResult::Status::kFailed);
+  EXPECT_NE(sctp.error.find("sctp"), std::string::npos);
 }
 
 }  // namespace
