@@ -9,6 +9,8 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "analysis/regress.h"
+#include "analysis/report.h"
 #include "harness/runner/campaign.h"
 #include "harness/scenario/scenario.h"
 #include "harness/store/results_store.h"
@@ -173,6 +175,23 @@ int wirelab_main(int argc, char** argv, const BackendTable& backends) {
   show->add_option("run_id", run_id, "run id (see `list --campaign ID`)")->required();
   show->add_option("--db", db, "results database")->capture_default_str();
 
+  analysis::ReportOptions report_options;
+  auto* report = app.add_subcommand("report", "HTML comparison report of a campaign: matplotlib figures (PNG, SVG) and the CSV behind each");
+  report->add_option("--db", report_options.db_path, "results database")->capture_default_str();
+  report->add_option("--campaign", report_options.campaign, "campaign id or latest")->capture_default_str();
+  report->add_option("--out", report_options.out_dir, "output directory (default results/report-<campaign>)");
+  report->add_option("--run", report_options.run_id, "run whose time series is drawn (default: first pfs run of the middle point)");
+
+  analysis::RegressOptions regress_options;
+  auto* regress = app.add_subcommand("regress", "statistical comparison of two campaigns or git commits; exit 1 on a significant regression");
+  regress->add_option("--baseline", regress_options.baseline, "campaign id or git commit (prefix)")->required();
+  regress->add_option("--candidate", regress_options.candidate, "campaign id or git commit (prefix)")->required();
+  regress->add_option("--db", regress_options.db_path, "results database")->capture_default_str();
+  regress->add_option("--out", regress_options.out_dir, "write regress.md and regress.html here");
+  regress->add_option("--alpha", regress_options.alpha, "family-wise significance level")->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  regress->add_option("--min-effect", regress_options.min_effect, "smallest relative median change that counts")->capture_default_str()->check(CLI::Range(0.0, 10.0));
+  regress->add_option("--correction", regress_options.correction, "multiple-testing correction")->capture_default_str()->check(CLI::IsMember({"holm", "bh"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -189,6 +208,8 @@ int wirelab_main(int argc, char** argv, const BackendTable& backends) {
     if (*validate) return verb_validate(validate_files, validate_backend, backends);
     if (*list) return verb_list(db, list_campaign);
     if (*show) return verb_show(db, run_id);
+    if (*report) return analysis::run_report(report_options, std::cout, std::cerr);
+    if (*regress) return analysis::run_regress(regress_options, std::cout, std::cerr);
   } catch (const StoreError& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 2;

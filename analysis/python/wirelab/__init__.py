@@ -1,0 +1,109 @@
+"""wirelab from Python: read a results database (CONTRACT §4) as pandas DataFrames, run
+scenarios through the `wirelab` CLI, and use the C++ statistics (`_wirelab`, a pybind11 module
+built by CMake) that `regress` and `report` use.
+
+    import wirelab
+    lab = wirelab.open("results/wirelab.db")
+    lab.runs()              # latest campaign, one row per run, one column per metric
+"""
+
+import json
+import os
+import sqlite3
+import subprocess
+
+import pandas as pd
+
+try:  # the compiled statistics; absent when only the source tree is on the path
+    from ._wirelab import mann_whitney_u, bootstrap_median, bootstrap_relative_median_change, \
+        holm_adjust, benjamini_hochberg_adjust  # noqa: F401
+except ImportError:  # pragma: no cover - depends on the build
+    pass
+
+__all__ = ["open", "run", "Lab"]
+
+
+class Lab:
+    """A results database, opened read-only."""
+
+    def __init__(self, path):
+        if not os.path.exists(path):
+            raise FileNotFoundError(path)
+        self.path = path
+        self._db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+
+    def close(self):
+        self._db.close()
+
+    def _campaign_id(self, campaign):
+        if campaign in (None, "latest"):
+            row = self._db.execute("SELECT max(id) FROM campaigns").fetchone()
+            if row[0] is None:
+                raise LookupError("%s has no campaigns" % self.path)
+            return int(row[0])
+        return int(campaign)
+
+    def campaigns(self):
+        """One row per campaign."""
+        return pd.read_sql_query("SELECT * FROM campaigns ORDER BY id", self._db)
+
+    def runs(self, campaign="latest"):
+        """One row per run of the campaign: the run's columns, each swept parameter (from
+        `params`) and one column per metric."""
+        cid = self._campaign_id(campaign)
+        runs = pd.read_sql_query("SELECT * FROM runs WHERE campaign_id = ? ORDER BY id", self._db, params=(cid,))
+        metrics = self.metrics(cid)
+        if not metrics.empty:
+            wide = metrics.pivot_table(index="run_id", columns="name", values="value", aggfunc="first")
+            wide.columns.name = None
+            runs = runs.merge(wide, how="left", left_on="id", right_index=True)
+        params = runs["params"].map(lambda text: json.loads(text) if text else {})
+        for key in sorted({k for p in params for k in p}):
+            if key not in runs.columns:
+                runs[key] = params.map(lambda p, key=key: p.get(key))
+        return runs
+
+    def metrics(self, campaign="latest"):
+        """Long form: run_id, name, value, unit."""
+        cid = self._campaign_id(campaign)
+        return pd.read_sql_query(
+            "SELECT m.run_id, m.name, m.value, m.unit FROM metrics m JOIN runs r ON r.id = m.run_id "
+            "WHERE r.campaign_id = ? ORDER BY m.run_id, m.name", self._db, params=(cid,))
+
+    def series(self, run_id):
+        """t, name, value of one run."""
+        return pd.read_sql_query("SELECT t, name, value FROM series WHERE run_id = ? ORDER BY name, t",
+                                 self._db, params=(int(run_id),))
+
+
+def open(path="results/wirelab.db"):  # noqa: A001 - the contract's name
+    return Lab(path)
+
+
+def _binary():
+    if os.environ.get("WIRELAB_BINARY"):
+        return os.environ["WIRELAB_BINARY"]
+    here = os.path.dirname(os.path.realpath(__file__))
+    # build/analysis/python/wirelab -> build/harness/wirelab; analysis/python/wirelab -> build/...
+    for candidate in (os.path.join(here, "..", "..", "..", "harness", "wirelab"),
+                      os.path.join(here, "..", "..", "..", "build", "harness", "wirelab")):
+        if os.access(candidate, os.X_OK):
+            return os.path.normpath(candidate)
+    raise FileNotFoundError("wirelab binary not found: build it or set WIRELAB_BINARY")
+
+
+def run(scenario, db="results/wirelab.db", *args):
+    """Runs a scenario with the `wirelab` CLI and returns the new campaign's id. Extra CLI
+    arguments (e.g. "--jobs", "2") are passed through."""
+    before = 0
+    if os.path.exists(db):
+        with sqlite3.connect(db) as conn:
+            before = conn.execute("SELECT coalesce(max(id), 0) FROM campaigns").fetchone()[0]
+    result = subprocess.run([_binary(), "run", scenario, "--db", db, *args], capture_output=True, text=True)
+    if result.returncode not in (0, 1):
+        raise RuntimeError("wirelab run failed (%d): %s" % (result.returncode, result.stderr))
+    with sqlite3.connect(db) as conn:
+        latest = conn.execute("SELECT max(id) FROM campaigns").fetchone()[0]
+    if latest is None or latest <= before:
+        raise RuntimeError("wirelab run created no campaign: %s" % result.stderr)
+    return int(latest)
