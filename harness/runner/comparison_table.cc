@@ -36,7 +36,7 @@ std::string render_comparison_table(const std::vector<TableRun>& runs) {
   struct Group {
     std::string point, label;
     int total = 0, ok = 0, integrity_known = 0, integrity_ok = 0;
-    std::vector<double> goodput, fct, retx, loss;
+    std::vector<double> goodput, fct, retx, loss, jain;
   };
   std::vector<Group> groups;
   for (const auto& r : runs) {
@@ -59,6 +59,7 @@ std::string render_comparison_table(const std::vector<TableRun>& runs) {
     get("fct_s", g.fct);
     get("retransmitted_bytes", g.retx);
     get("loss_rate_observed", g.loss);
+    get("jain_fairness", g.jain);
     auto integrity = r.metrics.find("integrity_ok");
     if (integrity != r.metrics.end()) {
       ++g.integrity_known;
@@ -66,13 +67,17 @@ std::string render_comparison_table(const std::vector<TableRun>& runs) {
     }
   }
   // Points in first-appearance order; within a point, labels in first-appearance order.
+  // Jain's index only means something with competing flows (dumbbells): its column appears then.
+  const bool fairness = std::any_of(groups.begin(), groups.end(), [](const Group& g) { return !g.jain.empty(); });
   std::vector<std::vector<std::string>> rows = {
       {"point", "protocol", "runs ok", "goodput Mbit/s", "FCT s", "retransmitted", "integrity", "loss observed"}};
+  if (fairness) rows[0].push_back("Jain index");
   for (const auto& g : groups) {
     rows.push_back({g.point, g.label, std::to_string(g.ok) + "/" + std::to_string(g.total),
                     fixed(median(g.goodput) / 1e6, 2), fixed(median(g.fct), 2), bytes_text(median(g.retx)),
                     g.integrity_known ? std::to_string(g.integrity_ok) + "/" + std::to_string(g.integrity_known) : "-",
                     g.loss.empty() ? "-" : fixed(100 * median(g.loss), 2) + " %"});
+    if (fairness) rows.back().push_back(fixed(median(g.jain), 3));
   }
   std::vector<std::size_t> width(rows[0].size(), 0);
   for (const auto& row : rows)

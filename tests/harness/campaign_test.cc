@@ -14,6 +14,7 @@
 
 #include "harness/cli/verbs.h"
 #include "harness/runner/campaign.h"
+#include "harness/runner/comparison_table.h"
 #include "harness/runner/scheduler.h"
 #include "harness/scenario/scenario.h"
 
@@ -198,6 +199,25 @@ TEST(Cli, BadInputExitsTwoAndWritesNothing) {
   std::vector<char*> argv2;
   for (auto& a : flags) argv2.push_back(a.data());
   EXPECT_EQ(wirelab_main(static_cast<int>(argv2.size()), argv2.data(), backends), 2);
+}
+
+}  // namespace
+}  // namespace wirelab
+
+namespace wirelab {
+namespace {
+
+TEST(ComparisonTable, MediansPerPointAndFairnessOnlyWithCompetingFlows) {
+  std::vector<TableRun> runs;
+  for (double g : {1e6, 3e6, 2e6}) runs.push_back({"link.loss=0.02", "pfs", "ok", {{"goodput_bps", g}, {"integrity_ok", 1}}});
+  runs.push_back({"link.loss=0.02", "tcp", "failed", {{"integrity_ok", 0}}});
+  const std::string plain = render_comparison_table(runs);
+  EXPECT_NE(plain.find("2.00"), std::string::npos) << plain;   // median of 1, 3, 2 Mbit/s
+  EXPECT_NE(plain.find("3/3"), std::string::npos);
+  EXPECT_NE(plain.find("0/1"), std::string::npos);
+  EXPECT_EQ(plain.find("Jain"), std::string::npos);
+  runs[0].metrics["jain_fairness"] = 0.75;
+  EXPECT_NE(render_comparison_table(runs).find("Jain index"), std::string::npos);
 }
 
 }  // namespace
