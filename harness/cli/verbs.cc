@@ -1,8 +1,12 @@
 #include "harness/cli/verbs.h"
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 #include <thread>
 
@@ -11,6 +15,8 @@
 
 #include "analysis/regress.h"
 #include "analysis/report.h"
+#include "harness/real/real_backend.h"
+#include "harness/runner/benchmark_results.h"
 #include "harness/runner/campaign.h"
 #include "harness/scenario/scenario.h"
 #include "harness/store/results_store.h"
@@ -32,7 +38,7 @@ int verb_validate(const std::vector<std::string>& files, const std::string& back
     try {
       const Scenario sc = parse_scenario_file(f, backend);
       if (!backend_for(backends, sc.backend))
-        throw ScenarioError(f, 0, 0, "backend", std::string("backend '") + backend_name(sc.backend) + "' is not available in this build yet; available: sim");
+        throw ScenarioError(f, 0, 0, "backend", std::string("backend '") + backend_name(sc.backend) + "' is not available in this build yet; available: sim, real");
       std::printf("ok: %s (%zu runs: %zu points x %zu protocols x %zu seeds)\n", f.c_str(), sc.runs.size(), sc.points,
                   sc.runs.size() / sc.points / sc.seeds.size(), sc.seeds.size());
     } catch (const ScenarioError& e) {
@@ -52,7 +58,7 @@ int verb_run(const std::vector<std::string>& files, const std::string& db, unsig
       scenarios.push_back(parse_scenario_file(f, backend));
       if (!backend_for(backends, scenarios.back().backend))
         throw ScenarioError(f, 0, 0, "backend", std::string("backend '") + backend_name(scenarios.back().backend) +
-                                                    "' is not available in this build yet; available: sim");
+                                                    "' is not available in this build yet; available: sim, real");
     } catch (const ScenarioError& e) {
       std::fprintf(stderr, "%s\n", e.what());
       return 2;
@@ -70,6 +76,11 @@ int verb_run(const std::vector<std::string>& files, const std::string& db, unsig
   ResultsStore store(db);
   int rc = 0;
   for (const auto& sc : scenarios) {
+    if (sc.backend == Backend::kReal)
+      std::fprintf(stderr,
+                   "note: %s: the real backend runs on kernel sockets as they are; it does not emulate the link's "
+                   "rate, delay, jitter or loss (only its MTU) — the emu backend will\n",
+                   sc.path.c_str());
     CampaignOptions options;
     options.jobs = jobs;
     options.resume = resume;
@@ -134,11 +145,55 @@ int verb_show(const std::string& db, std::int64_t run_id) {
   return 0;
 }
 
+// Runs the Google Benchmark program that sits next to this binary (console output stays on the
+// terminal as progress), then stores its JSON results with the commit and host.
+int verb_bench(const std::string& db, const std::string& filter, int repetitions) {
+  const auto self = std::filesystem::read_symlink("/proc/self/exe");
+  const auto program = self.parent_path() / "wirelab-bench";
+  if (!std::filesystem::exists(program)) {
+    std::fprintf(stderr, "error: no benchmark program at %s (build it: ./lab build)\n", program.c_str());
+    return 2;
+  }
+  const auto out = std::filesystem::temp_directory_path() / ("wirelab-bench-" + std::to_string(getpid()) + ".json");
+  std::vector<std::string> args = {program.string(), "--benchmark_out=" + out.string(), "--benchmark_out_format=json",
+                                   "--benchmark_repetitions=" + std::to_string(repetitions)};
+  if (!filter.empty()) args.push_back("--benchmark_filter=" + filter);
+  const std::string started_at = utc_now_iso8601();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  std::ifstream in(out);
+  std::stringstream json;
+  json << in.rdbuf();
+  std::filesystem::remove(out);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || json.str().empty()) {
+    std::fprintf(stderr, "error: %s failed (status %d); nothing stored\n", program.c_str(), status);
+    return 1;
+  }
+  const auto rows = parse_benchmark_json(json.str(), current_git_commit(), host_name(), started_at);
+  if (rows.empty()) {
+    std::fprintf(stderr, "error: no benchmark matched --filter '%s'; nothing stored\n", filter.c_str());
+    return 2;
+  }
+  ResultsStore store(db);
+  store.store_benchmarks(rows);
+  std::printf("stored %zu benchmark rows in %s (table benchmarks)\n", rows.size(), db.c_str());
+  return 0;
+}
+
 }  // namespace
 
 BackendTable default_backends() {
   BackendTable t;
   t.sim = [](const RunSpec& spec) { return sim::run(spec); };
+  t.real = [](const RunSpec& spec) { return real::run(spec); };
   return t;
 }
 
@@ -192,6 +247,14 @@ int wirelab_main(int argc, char** argv, const BackendTable& backends) {
   regress->add_option("--min-effect", regress_options.min_effect, "smallest relative median change that counts")->capture_default_str()->check(CLI::Range(0.0, 10.0));
   regress->add_option("--correction", regress_options.correction, "multiple-testing correction")->capture_default_str()->check(CLI::IsMember({"holm", "bh"}));
 
+  std::string bench_filter;
+  int bench_repetitions = 1;
+  auto* bench = app.add_subcommand("bench", "micro-benchmarks (Google Benchmark), stored in the database's benchmarks table");
+  bench->add_option("--filter", bench_filter, "regular expression over benchmark names");
+  bench->add_option("--repetitions", bench_repetitions, "repetitions per benchmark (regress needs several)")
+      ->capture_default_str()->check(CLI::Range(1, 100));
+  bench->add_option("--db", db, "results database")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -208,6 +271,7 @@ int wirelab_main(int argc, char** argv, const BackendTable& backends) {
     if (*validate) return verb_validate(validate_files, validate_backend, backends);
     if (*list) return verb_list(db, list_campaign);
     if (*show) return verb_show(db, run_id);
+    if (*bench) return verb_bench(db, bench_filter, bench_repetitions);
     if (*report) return analysis::run_report(report_options, std::cout, std::cerr);
     if (*regress) return analysis::run_regress(regress_options, std::cout, std::cerr);
   } catch (const StoreError& e) {

@@ -259,6 +259,28 @@ std::int64_t ResultsStore::store_run(const RunRecord& r, const std::vector<Metri
   }
 }
 
+void ResultsStore::store_benchmarks(const std::vector<BenchmarkRecord>& rows) {
+  exec("BEGIN IMMEDIATE");
+  try {
+    Statement s(db_,
+                "insert into benchmarks(git_commit, host, name, iterations, real_time_ns, cpu_time_ns, "
+                "items_per_second, bytes_per_second, started_at) values(?,?,?,?,?,?,?,?,?)");
+    for (const auto& b : rows) {
+      s.bind(1, b.git_commit).bind(2, b.host).bind(3, b.name).bind(4, b.iterations).bind(5, b.real_time_ns);
+      s.bind(6, b.cpu_time_ns);
+      if (b.items_per_second > 0) s.bind(7, b.items_per_second); else s.bind_null(7);
+      if (b.bytes_per_second > 0) s.bind(8, b.bytes_per_second); else s.bind_null(8);
+      s.bind(9, b.started_at);
+      s.step();
+      s.reset();
+    }
+    exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
 std::vector<CampaignRecord> ResultsStore::campaigns() const {
   Statement s(db_, (std::string(kCampaignColumns) + "order by c.id").c_str());
   std::vector<CampaignRecord> out;

@@ -54,6 +54,18 @@ struct RunRecord {
   std::string run_key;
 };
 
+struct BenchmarkRecord {
+  std::string git_commit;
+  std::string host;
+  std::string name;
+  std::int64_t iterations = 0;
+  double real_time_ns = 0;
+  double cpu_time_ns = 0;
+  double items_per_second = 0;   // 0: not reported
+  double bytes_per_second = 0;   // 0: not reported
+  std::string started_at;
+};
+
 class ResultsStore {
  public:
   static constexpr int kSchemaVersion = 1;
@@ -76,6 +88,9 @@ class ResultsStore {
   // One transaction: the run row, its metrics, its series. Returns the run id.
   std::int64_t store_run(const RunRecord& run, const std::vector<Metric>& metrics,
                          const std::vector<SeriesPoint>& series);
+
+  // All rows of one benchmark program run, in one transaction.
+  void store_benchmarks(const std::vector<BenchmarkRecord>& rows);
 
   std::vector<CampaignRecord> campaigns() const;
   std::optional<CampaignRecord> campaign(std::int64_t id) const;

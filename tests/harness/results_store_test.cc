@@ -116,3 +116,33 @@ TEST(ResultsStore, OpenExistingRefusesAMissingFile) {
 
 }  // namespace
 }  // namespace wirelab
+
+#include "harness/runner/benchmark_results.h"
+
+namespace wirelab {
+namespace {
+
+TEST(BenchmarkResults, GoogleBenchmarkJsonBecomesRowsInNanoseconds) {
+  const std::string json = R"({"context": {}, "benchmarks": [
+    {"name": "spsc/throughput", "run_type": "iteration", "iterations": 1000, "real_time": 2.5, "cpu_time": 2.0,
+     "time_unit": "us", "items_per_second": 4.0e8},
+    {"name": "memcpy/16384", "iterations": 10, "real_time": 1.5, "cpu_time": 1.5, "time_unit": "ms", "bytes_per_second": 1e10},
+    {"name": "broken", "error_occurred": true, "error_message": "x"}]})";
+  const auto rows = parse_benchmark_json(json, "abc123", "host", "2026-11-23T00:00:00.000Z");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].name, "spsc/throughput");
+  EXPECT_DOUBLE_EQ(rows[0].real_time_ns, 2500);
+  EXPECT_DOUBLE_EQ(rows[0].items_per_second, 4e8);
+  EXPECT_DOUBLE_EQ(rows[1].real_time_ns, 1.5e6);
+  EXPECT_DOUBLE_EQ(rows[1].bytes_per_second, 1e10);
+  EXPECT_THROW(parse_benchmark_json("not json", "", "", ""), std::runtime_error);
+
+  const std::string db = scratch_db("bench.db");
+  ResultsStore store(db);
+  store.store_benchmarks(rows);
+  EXPECT_EQ(query_text(db, "select count(*) from benchmarks where git_commit = 'abc123'"), "2");
+  EXPECT_EQ(query_text(db, "select bytes_per_second from benchmarks where name = 'spsc/throughput'"), "");
+}
+
+}  // namespace
+}  // namespace wirelab

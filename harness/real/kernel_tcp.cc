@@ -1,0 +1,242 @@
+#include "harness/real/kernel_tcp.h"
+
+#include <fcntl.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+#include <thread>
+
+#include "harness/real/datagram_socket.h"
+#include "harness/real/monotonic_clock.h"
+#include "protocols/workloads/bulk_pattern.h"
+
+namespace wirelab::real {
+namespace {
+constexpr std::size_t kChunkBytes = 256 * 1024;
+// IPv4 (20) + TCP (20) + the timestamp option Linux puts on every segment (12).
+constexpr std::uint64_t kIpTcpHeaderBytes = 52;
+constexpr Duration kRttSampleInterval = std::chrono::milliseconds(1);
+constexpr Duration kSeriesInterval = std::chrono::milliseconds(100);
+
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  Fd& operator=(Fd&& o) noexcept {
+    std::swap(fd_, o.fd_);
+    return *this;
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+[[noreturn]] void fail(const char* what) { throw std::system_error(errno, std::generic_category(), what); }
+
+// Waits until `fd` has `events` or the run stops / reaches its deadline; false when it should end.
+bool wait_for(int fd, short events, RunControl& control, int max_wait_ms = -1) {
+  for (;;) {
+    const Timestamp now = monotonic_now();
+    if (control.stopped()) return false;
+    if (now >= control.deadline()) {
+      control.time_out();
+      return false;
+    }
+    pollfd fds[2] = {{fd, events, 0}, {control.stop_fd(), POLLIN, 0}};
+    int wait_ms = static_cast<int>(std::min<std::int64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(control.deadline() - now).count() + 1, 1000));
+    if (max_wait_ms >= 0) wait_ms = std::min(wait_ms, max_wait_ms);
+    const int n = poll(fds, 2, wait_ms);
+    if (n < 0 && errno != EINTR) fail("poll");
+    if (n > 0 && (fds[0].revents & (events | POLLERR | POLLHUP))) return true;
+    if (max_wait_ms >= 0 && n == 0) return true;
+  }
+}
+
+void set_nonblocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+tcp_info read_tcp_info(int fd) {
+  tcp_info info{};
+  socklen_t len = sizeof info;
+  getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len);
+  return info;
+}
+
+void reader(int listener, std::optional<std::uint64_t> bulk_bytes, std::uint64_t content_seed,
+            FlowRecord& record, RunControl& control) {
+  try {
+    if (!wait_for(listener, POLLIN, control)) return;
+    Fd conn(accept4(listener, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+    if (conn.get() < 0) fail("accept");
+    BulkIntegrityCheck check(content_seed, bulk_bytes.value_or(UINT64_MAX));
+    std::vector<std::uint8_t> buffer(kChunkBytes);
+    Timestamp next_sample = monotonic_now() + kSeriesInterval;
+    std::uint64_t delivered_at_sample = 0;
+    for (;;) {
+      const ssize_t n = read(conn.get(), buffer.data(), buffer.size());
+      const Timestamp t = monotonic_now();
+      if (n > 0) {
+        check.feed(ByteView(buffer.data(), static_cast<std::size_t>(n)));
+        record.bytes_delivered += static_cast<std::uint64_t>(n);
+        record.content_digest = check.digest();
+        record.last_byte_s = control.seconds_since_start(t);
+      } else if (n == 0) {
+        check.finish();
+        record.integrity_ok = check.integrity_ok();
+        record.done = true;
+        control.stop();
+        return;
+      } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        if (!wait_for(conn.get(), POLLIN, control)) return;
+      } else if (errno != EINTR) {
+        fail("read(TCP)");
+      }
+      if (t >= next_sample) {
+        const double interval_s = to_seconds(t - (next_sample - kSeriesInterval));
+        record.receiver_series.push_back({"goodput_bps", control.seconds_since_start(t),
+                                          (record.bytes_delivered - delivered_at_sample) * 8.0 / interval_s});
+        delivered_at_sample = record.bytes_delivered;
+        next_sample = t + kSeriesInterval;
+      }
+    }
+  } catch (const std::exception& e) {
+    control.fail(std::string("tcp reader: ") + e.what());
+  }
+}
+
+class TcpInfoSampler {
+ public:
+  TcpInfoSampler(int fd, FlowRecord& record, RunControl& control)
+      : fd_(fd), record_(record), control_(control), next_series_(monotonic_now() + kSeriesInterval) {}
+
+  void maybe_sample(Timestamp t) {
+    if (t < next_rtt_) return;
+    next_rtt_ = t + kRttSampleInterval;
+    const tcp_info info = read_tcp_info(fd_);
+    const double rtt_s = info.tcpi_rtt * 1e-6;
+    if (info.tcpi_rtt > 0) record_.rtt_samples_s.push_back(rtt_s);
+    if (t >= next_series_) {
+      next_series_ = t + kSeriesInterval;
+      const double at_s = control_.seconds_since_start(t);
+      record_.sender_series.push_back(
+          {"cwnd_bytes", at_s, static_cast<double>(info.tcpi_snd_cwnd) * info.tcpi_snd_mss});
+      if (info.tcpi_rtt > 0) record_.sender_series.push_back({"rtt_s", at_s, rtt_s});
+    }
+  }
+
+  void finish() {
+    const tcp_info info = read_tcp_info(fd_);
+    record_.retransmitted_bytes = static_cast<std::uint64_t>(info.tcpi_total_retrans) * info.tcpi_snd_mss;
+    record_.wire_bytes = info.tcpi_bytes_sent + kIpTcpHeaderBytes * info.tcpi_segs_out;
+  }
+
+ private:
+  int fd_;
+  FlowRecord& record_;
+  RunControl& control_;
+  Timestamp next_rtt_ = kTimeZero;
+  Timestamp next_series_;
+};
+
+void writer(int conn, std::optional<std::uint64_t> bulk_bytes, std::uint64_t content_seed,
+            FlowRecord& record, RunControl& control) {
+  TcpInfoSampler sampler(conn, record, control);
+  const BulkPattern pattern(content_seed);
+  const std::uint64_t total = bulk_bytes.value_or(UINT64_MAX);
+  std::vector<std::uint8_t> chunk(kChunkBytes);
+  std::uint64_t written = 0, chunk_offset = 0;
+  std::size_t chunk_size = 0;
+  while (written < total) {
+    if (written >= chunk_offset + chunk_size) {
+      chunk_offset = written;
+      chunk_size = static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBytes, total - written));
+      pattern.fill(chunk_offset, MutableByteView(chunk.data(), chunk_size));
+    }
+    const std::size_t skip = static_cast<std::size_t>(written - chunk_offset);
+    const ssize_t n = write(conn, chunk.data() + skip, chunk_size - skip);
+    if (n > 0) {
+      written += static_cast<std::uint64_t>(n);
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      if (!wait_for(conn, POLLOUT, control)) break;
+    } else if (errno != EINTR) {
+      fail("write(TCP)");
+    }
+    sampler.maybe_sample(monotonic_now());
+  }
+  if (written == total) shutdown(conn, SHUT_WR);
+  // Keep sampling while the last window drains, until the reader has everything.
+  while (wait_for(conn, 0, control, 1)) sampler.maybe_sample(monotonic_now());
+  sampler.finish();
+}
+
+}  // namespace
+
+std::vector<std::string> available_congestion_controls() {
+  std::ifstream in("/proc/sys/net/ipv4/tcp_available_congestion_control");
+  std::vector<std::string> names;
+  for (std::string name; in >> name;) names.push_back(name);
+  return names;
+}
+
+std::string kernel_congestion_control(const std::string& scenario_cc) {
+  const std::string name = (scenario_cc == "newreno" || scenario_cc == "linux-reno") ? "reno" : scenario_cc;
+  const std::vector<std::string> available = available_congestion_controls();
+  if (std::find(available.begin(), available.end(), name) != available.end()) return name;
+  std::ostringstream message;
+  message << "tcp cc '" << scenario_cc << "' is not available in this kernel";
+  if (name != scenario_cc) message << " (as '" << name << "')";
+  message << "; available:";
+  for (const auto& a : available) message << ' ' << (a == "reno" ? "newreno (reno)" : a);
+  throw CongestionControlUnavailable(message.str());
+}
+
+void run_kernel_tcp_flow(const std::string& kernel_cc, std::uint32_t link_mtu, const Placement& placement,
+                         std::optional<std::uint64_t> bulk_bytes,
+                         std::uint64_t content_seed, FlowRecord& record, RunControl& control) {
+  std::thread reading;
+  try {
+    Fd listener, conn;
+    placement.within(Side::kServer, [&] { listener = Fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)); });
+    placement.within(Side::kClient, [&] { conn = Fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)); });
+    if (listener.get() < 0 || conn.get() < 0) fail("socket(TCP)");
+    sockaddr_in address = placement.address(Side::kServer);
+    if (bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) fail("bind(TCP)");
+    socklen_t len = sizeof address;
+    getsockname(listener.get(), reinterpret_cast<sockaddr*>(&address), &len);
+    if (listen(listener.get(), 1) != 0) fail("listen");
+    reading = std::thread(reader, listener.get(), bulk_bytes, content_seed, std::ref(record), std::ref(control));
+
+    if (setsockopt(conn.get(), IPPROTO_TCP, TCP_CONGESTION, kernel_cc.data(),
+                   static_cast<socklen_t>(kernel_cc.size())) != 0)
+      fail(("setsockopt(TCP_CONGESTION, " + kernel_cc + ")").c_str());
+    // The scenario's link MTU applies to TCP as it does to the UDP-hosted protocols (and as sim
+    // sets ns-3's SegmentSize): loopback's own 64 KB MTU would otherwise give TCP segments 44
+    // times larger than PFS's datagrams.
+    // The kernel takes at most 32767; a larger MTU leaves loopback's own.
+    const int mss = static_cast<int>(link_mtu) - 40;
+    if (mss <= 32767 && setsockopt(conn.get(), IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss) != 0)
+      fail("setsockopt(TCP_MAXSEG)");
+    record.start_s = control.seconds_since_start(monotonic_now());
+    if (connect(conn.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) fail("connect(TCP)");
+    set_nonblocking(conn.get());
+    writer(conn.get(), bulk_bytes, content_seed, record, control);
+  } catch (const std::exception& e) {
+    control.fail(std::string("tcp writer: ") + e.what());
+  }
+  if (reading.joinable()) reading.join();
+}
+
+}  // namespace wirelab::real

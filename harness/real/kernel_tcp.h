@@ -1,0 +1,36 @@
+// The kernel TCP baseline of the real backend: one bulk flow over a kernel TCP connection with
+// the congestion control the scenario names (TCP_CONGESTION), checked like every other bulk
+// transfer (BulkPattern written, BulkIntegrityCheck on the reading side).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "harness/real/flow_record.h"
+#include "harness/real/placement.h"
+#include "harness/real/run_control.h"
+
+namespace wirelab::real {
+
+// Congestion controls this kernel offers (/proc/sys/net/ipv4/tcp_available_congestion_control).
+std::vector<std::string> available_congestion_controls();
+
+// Thrown when a scenario's `cc` has no kernel counterpart here; the message lists what there is.
+struct CongestionControlUnavailable : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+// The kernel's name for a scenario `cc` option (newreno and linux-reno are the kernel's "reno").
+std::string kernel_congestion_control(const std::string& scenario_cc);
+
+// Runs one flow between the placement's two ends in two threads (writer: the calling thread; reader: its own),
+// until the reader has the whole transfer or the run stops. The MSS is link_mtu - 40.
+// Errors go to control.fail.
+void run_kernel_tcp_flow(const std::string& kernel_cc, std::uint32_t link_mtu, const Placement& placement,
+                         std::optional<std::uint64_t> bulk_bytes,
+                         std::uint64_t content_seed, FlowRecord& record, RunControl& control);
+
+}  // namespace wirelab::real

@@ -1,0 +1,217 @@
+// real::run: sets up the run's sockets and threads, waits until the flow is done (or the wall
+// clock passes duration_s), and turns the FlowRecord into the metrics of CONTRACT section 4.
+//
+// Definitions, chosen to mean what sim's do:
+//   wire_bytes   IP bytes sent in the sender -> receiver direction, retransmissions included.
+//                UDP-hosted protocols: UDP payload + 28 (IPv4 20 + UDP 8) per datagram the
+//                client sent. Kernel TCP: tcpi_bytes_sent + 52 (IPv4 20 + TCP 20 + timestamp
+//                option 12) per segment in tcpi_segs_out (data, pure ACKs, SYN and FIN).
+//   fct_s        from the client's connect() to the last byte delivered in order to the
+//                receiving application, in wall seconds (CLOCK_MONOTONIC).
+//   goodput_bps  bytes_delivered * 8 / fct_s.
+//   rtt_p50_s/rtt_p99_s  the sender's RTT samples: every new latest_rtt of a hosted transport;
+//                tcpi_rtt (the kernel's smoothed RTT) read at most once per millisecond for TCP.
+//   retransmitted_bytes  hosted: TransportStats::retransmitted_bytes, absent when the transport
+//                cannot count them (counts_retransmissions false: QUIC); TCP: tcpi_total_retrans
+//                x tcpi_snd_mss (the kernel counts segments, not bytes).
+#include "harness/real/real_backend.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+
+#include "harness/real/constant_rate_udp.h"
+#include "harness/real/datagram_socket.h"
+#include "harness/real/endpoint_loop.h"
+#include "harness/real/flow_record.h"
+#include "harness/real/kernel_tcp.h"
+#include "harness/real/monotonic_clock.h"
+#include "harness/real/placement.h"
+#include "harness/real/run_control.h"
+#include "protocols/pfs/pfs.h"
+#include "protocols/quic/quic.h"
+#include "protocols/workloads/bulk_pattern.h"
+
+namespace wirelab::real {
+namespace {
+
+using TransportFactory = std::function<std::unique_ptr<Transport>(bool client, std::uint64_t seed)>;
+
+// Same content seed as sim for the same (seed, flow), so the two backends carry the same bytes.
+std::uint64_t content_seed(const RunSpec& spec, std::size_t flow) { return spec.seed * 1000003ULL + flow; }
+
+RunResult failed(std::string error) {
+  RunResult result;
+  result.status = RunResult::Status::kFailed;
+  result.error = std::move(error);
+  return result;
+}
+
+double percentile(std::vector<double> values, double q) {
+  std::sort(values.begin(), values.end());
+  const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size())));
+  return values[std::min(values.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+void add_series(const FlowRecord& record, RunResult& result) {
+  result.series.insert(result.series.end(), record.sender_series.begin(), record.sender_series.end());
+  result.series.insert(result.series.end(), record.receiver_series.begin(), record.receiver_series.end());
+}
+
+// Status, error and the bulk metrics from a finished bulk flow.
+RunResult bulk_result(const RunSpec& spec, const FlowRecord& record, const RunControl& control) {
+  const double end_s = control.seconds_since_start(monotonic_now());
+  RunResult result;
+  result.sim_seconds = end_s;
+  bool integrity = record.done && record.integrity_ok;
+  if (!spec.workload.bytes) {
+    // Timed transfer: no end to check, so check that what arrived is the pattern's prefix.
+    integrity = record.bytes_delivered > 0 &&
+                record.content_digest == BulkIntegrityCheck::expected_digest(content_seed(spec, 0), record.bytes_delivered);
+  }
+  const double delivery_s = (spec.workload.bytes && record.last_byte_s) ? *record.last_byte_s : end_s;
+  const double fct_s = delivery_s - record.start_s;
+  result.add("goodput_bps", fct_s > 0 ? record.bytes_delivered * 8.0 / fct_s : 0.0, "bit/s");
+  result.add("fct_s", fct_s, "s");
+  result.add("bytes_delivered", static_cast<double>(record.bytes_delivered), "bytes");
+  result.add("wire_bytes", static_cast<double>(record.wire_bytes), "bytes");
+  if (record.retransmissions_counted)
+    result.add("retransmitted_bytes", static_cast<double>(record.retransmitted_bytes), "bytes");
+  result.add("integrity_ok", integrity ? 1 : 0, "bool");
+  if (!record.rtt_samples_s.empty()) {
+    result.add("rtt_p50_s", percentile(record.rtt_samples_s, 0.50), "s");
+    result.add("rtt_p99_s", percentile(record.rtt_samples_s, 0.99), "s");
+  }
+  add_series(record, result);
+  if (const std::string error = control.error(); !error.empty() && !record.done) {
+    result.status = RunResult::Status::kFailed;
+    result.error = error;
+  } else if (spec.workload.bytes && !record.done) {
+    result.status = RunResult::Status::kTimeout;
+    result.error = "transfer not finished within duration " + std::to_string(spec.duration_s) + " s (wall time)";
+  }
+  return result;
+}
+
+RunResult run_hosted(const RunSpec& spec, const Placement& placement, const TransportFactory& factory) {
+  const std::uint64_t seed = content_seed(spec, 0);
+  std::optional<DatagramSocket> server_socket, client_socket;
+  placement.within(Side::kServer, [&] { server_socket.emplace(placement.address(Side::kServer)); });
+  placement.within(Side::kClient, [&] { client_socket.emplace(placement.address(Side::kClient)); });
+  FlowRecord record;
+  RunControl control(monotonic_now(), spec.duration_s);
+  auto host = [&](bool client) {
+    try {
+      EndpointLoop loop(factory(client, client ? seed * 2 : seed * 2 + 1),
+                        client ? EndpointLoop::Role::kClient : EndpointLoop::Role::kServer,
+                        client ? *client_socket : *server_socket,
+                        client ? std::optional<sockaddr_in>(server_socket->local_address()) : std::nullopt,
+                        spec.workload.bytes, seed, record, control);
+      loop.run();
+    } catch (const std::exception& e) {
+      control.fail(e.what());
+    }
+  };
+  std::thread server(host, false);
+  std::thread client(host, true);
+  client.join();
+  server.join();
+  return bulk_result(spec, record, control);
+}
+
+RunResult run_tcp(const RunSpec& spec, const Placement& placement) {
+  const std::string* cc = spec.protocol.option("cc");
+  std::string kernel_cc;
+  try {
+    kernel_cc = kernel_congestion_control(cc ? *cc : "cubic");
+  } catch (const CongestionControlUnavailable& e) {
+    return failed(e.what());
+  }
+  FlowRecord record;
+  RunControl control(monotonic_now(), spec.duration_s);
+  run_kernel_tcp_flow(kernel_cc, spec.link.mtu, placement, spec.workload.bytes, content_seed(spec, 0), record, control);
+  return bulk_result(spec, record, control);
+}
+
+RunResult run_udp(const RunSpec& spec, const Placement& placement) {
+  const std::string* rate = spec.protocol.option("rate");
+  if (!rate) return failed("udp needs option rate (bit/s), e.g. udp: {rate: 18Mbps}");
+  ConstantRateUdpConfig config;
+  try {
+    config.rate_bps = std::stod(*rate);
+  } catch (const std::exception&) {
+  }
+  if (!(config.rate_bps > 0)) return failed("udp option rate must be a positive number of bit/s, got '" + *rate + "'");
+  config.datagram_bytes = spec.link.mtu - 28;
+  config.bulk_bytes = spec.workload.bytes;
+  FlowRecord record;
+  RunControl control(monotonic_now(), spec.duration_s);
+  run_constant_rate_udp_flow(config, placement, record, control);
+  RunResult result;
+  result.sim_seconds = control.seconds_since_start(monotonic_now());
+  const double span_s = record.last_rx_s ? *record.last_rx_s - record.start_s : 0;
+  const double sent = static_cast<double>(record.datagrams_sent);
+  result.add("loss_rate_observed", sent > 0 ? 1.0 - record.datagrams_received / sent : 0.0, "1");
+  result.add("goodput_bps", span_s > 0 ? record.bytes_delivered * 8.0 / span_s : 0.0, "bit/s");
+  result.add("bytes_delivered", static_cast<double>(record.bytes_delivered), "bytes");
+  result.add("wire_bytes", static_cast<double>(record.wire_bytes), "bytes");
+  result.add("datagrams_sent", sent, "count");
+  result.add("datagrams_received", static_cast<double>(record.datagrams_received), "count");
+  result.add("datagrams_reordered", static_cast<double>(record.datagrams_reordered), "count");
+  if (const std::string error = control.error(); !error.empty()) {
+    result.status = RunResult::Status::kFailed;
+    result.error = error;
+  }
+  return result;
+}
+
+}  // namespace
+
+std::string unsupported_reason(const RunSpec& spec) {
+  if (spec.topology.placement != "loopback" && spec.topology.placement != "namespaces")
+    return "the real backend supports placement loopback and namespaces (not '" + spec.topology.placement + "')";
+  if (spec.topology.kind != TopologySpec::Kind::kPointToPoint || spec.topology.flows != 1)
+    return "the real backend runs one point-to-point flow only so far";
+  if (spec.workload.kind != WorkloadSpec::Kind::kBulk) return "the real backend runs workload kind bulk only";
+  if (spec.capture) return "the real backend does not capture packets (pcap) yet; run without capture";
+  if (spec.link.mtu < 576 || spec.link.mtu > 65535) return "the real backend needs link.mtu in [576, 65535]";
+  if (spec.protocol.name == "tcp") {
+    const std::string* cc = spec.protocol.option("cc");
+    try {
+      kernel_congestion_control(cc ? *cc : "cubic");
+    } catch (const CongestionControlUnavailable& e) {
+      return e.what();
+    }
+    return "";
+  }
+  if (spec.protocol.name == "pfs" || spec.protocol.name == "quic" || spec.protocol.name == "udp") return "";
+  return "the real backend does not host protocol '" + spec.protocol.name + "'";
+}
+
+RunResult run(const RunSpec& spec) {
+  try {
+    if (const std::string reason = unsupported_reason(spec); !reason.empty()) return failed(reason);
+    const std::size_t max_datagram = spec.link.mtu - 28;  // IPv4 (20) + UDP (8)
+    // Destroyed (namespaces removed) on every way out of this block, exceptions included.
+    const std::unique_ptr<Placement> placement = Placement::create(spec.topology.placement, spec.link.mtu);
+    if (spec.protocol.name == "tcp") return run_tcp(spec, *placement);
+    if (spec.protocol.name == "udp") return run_udp(spec, *placement);
+    if (spec.protocol.name == "pfs") {
+      const pfs::PfsConfig config = pfs::config_from_options(spec.protocol.options, max_datagram);
+      return run_hosted(spec, *placement, [config](bool client, std::uint64_t seed) {
+        return pfs::make_transport(config, client ? pfs::Role::kClient : pfs::Role::kServer, seed);
+      });
+    }
+    const quic::QuicConfig config = quic::config_from_options(spec.protocol.options, max_datagram);
+    return run_hosted(spec, *placement, [config](bool client, std::uint64_t seed) {
+      return quic::make_transport(config, client ? quic::Role::kClient : quic::Role::kServer, seed);
+    });
+  } catch (const std::exception& e) {
+    return failed(e.what());
+  }
+}
+
+}  // namespace wirelab::real
