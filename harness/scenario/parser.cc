@@ -352,10 +352,11 @@ void apply_section(const Parser& p, const YAML::Node& root, const std::string& s
   for (auto it = node.begin(); it != node.end(); ++it) {
     const std::string key = it->first.Scalar();
     if (section == "link" && key == "reverse") {
-      if (it->second.IsNull()) continue;
-      p.expect_map(it->second, "link.reverse");
-      p.check_keys(it->second, "link.reverse", link_keys(false));
-      for (auto r = it->second.begin(); r != it->second.end(); ++r)
+      const YAML::Node reverse = it->second;
+      if (reverse.IsNull()) continue;
+      p.expect_map(reverse, "link.reverse");
+      p.check_keys(reverse, "link.reverse", link_keys(false));
+      for (auto r = reverse.begin(); r != reverse.end(); ++r)
         handlers().at("link.reverse." + r->first.Scalar())(p, r->second, "link.reverse." + r->first.Scalar(), s);
       continue;
     }
@@ -505,12 +506,15 @@ Scenario parse_scenario_text(const std::string& path, const std::string& text, c
     const auto paths = sweepable_paths();
     for (auto it = sweep.begin(); it != sweep.end(); ++it) {
       SweepAxis axis;
-      axis.path = it->first.Scalar();
+      // Copies, not references: yaml-cpp's iterator hands out a temporary proxy.
+      const YAML::Node key = it->first;
+      const YAML::Node values = it->second;
+      axis.path = key.Scalar();
       if (!handlers().count(axis.path))
-        p.fail(it->first, "sweep." + axis.path, "not a sweepable path; allowed: " + Parser::join(paths));
-      if (!it->second.IsSequence() || it->second.size() == 0)
-        p.fail(it->second, "sweep." + axis.path, "expected a non-empty list of values");
-      for (const auto& v : it->second) axis.values.push_back(v);
+        p.fail(key, "sweep." + axis.path, "not a sweepable path; allowed: " + Parser::join(paths));
+      if (!values.IsSequence() || values.size() == 0)
+        p.fail(values, "sweep." + axis.path, "expected a non-empty list of values");
+      for (const auto& v : values) axis.values.push_back(v);
       sc.sweep.push_back(std::move(axis));
     }
   }
