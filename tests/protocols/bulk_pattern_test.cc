@@ -1,0 +1,60 @@
+// The integrity check every bulk metric rests on: it passes exactly the pattern, fed in any
+// slicing, and fails on a changed, missing, extra or unterminated byte.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "protocols/core/random.h"
+#include "protocols/workloads/bulk_pattern.h"
+
+namespace wirelab {
+namespace {
+
+std::vector<std::uint8_t> pattern_bytes(std::uint64_t seed, std::size_t n) {
+  std::vector<std::uint8_t> v(n);
+  BulkPattern(seed).fill(0, MutableByteView(v));
+  return v;
+}
+
+bool check(std::uint64_t seed, std::uint64_t expected, const std::vector<std::uint8_t>& bytes, bool finish,
+           std::uint64_t slicing_seed) {
+  BulkIntegrityCheck c(seed, expected);
+  SeededRandom r(slicing_seed);
+  std::size_t at = 0;
+  while (at < bytes.size()) {
+    const std::size_t n = std::min<std::size_t>(bytes.size() - at, 1 + r.below(37));
+    c.feed(ByteView(bytes.data() + at, n));
+    at += n;
+  }
+  if (finish) c.finish();
+  return c.integrity_ok();
+}
+
+TEST(BulkIntegrityCheck, AcceptsThePatternInAnySlicingAndNothingElse) {
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    const std::size_t n = 1 + static_cast<std::size_t>(SeededRandom(seed).below(5000));
+    auto bytes = pattern_bytes(seed, n);
+    EXPECT_TRUE(check(seed, n, bytes, true, seed)) << "seed " << seed;
+    EXPECT_FALSE(check(seed, n, bytes, false, seed)) << "unfinished stream accepted, seed " << seed;
+    EXPECT_FALSE(check(seed + 1, n, bytes, true, seed)) << "other seed's pattern accepted, seed " << seed;
+    auto changed = bytes;
+    changed[SeededRandom(seed * 3).below(n)] ^= 0x01;
+    EXPECT_FALSE(check(seed, n, changed, true, seed)) << "seed " << seed;
+    auto extra = bytes;
+    extra.push_back(0);
+    EXPECT_FALSE(check(seed, n, extra, true, seed)) << "seed " << seed;
+    auto missing = bytes;
+    missing.pop_back();
+    EXPECT_FALSE(check(seed, n, missing, true, seed)) << "seed " << seed;
+  }
+}
+
+TEST(BulkIntegrityCheck, DigestMatchesTheSendersDigest) {
+  const auto bytes = pattern_bytes(9, 1000);
+  BulkIntegrityCheck c(9, 1000);
+  c.feed(ByteView(bytes));
+  EXPECT_EQ(c.digest(), BulkIntegrityCheck::expected_digest(9, 1000));
+}
+
+}  // namespace
+}  // namespace wirelab
