@@ -7,8 +7,6 @@
 //
 // The server has no ngtcp2_conn until the first Initial arrives (ngtcp2_accept parses it).
 // Addresses are fixed fake ones: the host never sees them, ngtcp2 only needs a stable path.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <ngtcp2/ngtcp2.h>
 #include <ngtcp2/ngtcp2_crypto.h>
 
@@ -47,11 +45,20 @@ ngtcp2_cc_algo to_ngtcp2(CcAlgorithm cc) {
   return NGTCP2_CC_ALGO_CUBIC;
 }
 
-sockaddr_in fake_address(const char* ip, std::uint16_t port) {
+// ngtcp2 identifies a path by socket addresses; these never reach a socket (the host owns the
+// real ones), so they are written byte by byte in network order rather than via inet_pton.
+// sockaddr_in itself comes with ngtcp2.h.
+sockaddr_in fake_address(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d, std::uint16_t port) {
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
-  sa.sin_port = htons(port);
-  inet_pton(AF_INET, ip, &sa.sin_addr);
+  auto* port_bytes = reinterpret_cast<std::uint8_t*>(&sa.sin_port);
+  port_bytes[0] = static_cast<std::uint8_t>(port >> 8);
+  port_bytes[1] = static_cast<std::uint8_t>(port);
+  auto* addr_bytes = reinterpret_cast<std::uint8_t*>(&sa.sin_addr);
+  addr_bytes[0] = a;
+  addr_bytes[1] = b;
+  addr_bytes[2] = c;
+  addr_bytes[3] = d;
   return sa;
 }
 
@@ -78,8 +85,8 @@ class QuicConnection final : public Transport {
  public:
   QuicConnection(const QuicConfig& config, Role role, std::uint64_t seed)
       : config_(config), role_(role), random_(seed) {
-    client_addr_ = fake_address("10.0.0.2", 50000);
-    server_addr_ = fake_address("10.0.0.1", 4433);
+    client_addr_ = fake_address(10, 0, 0, 2, 50000);
+    server_addr_ = fake_address(10, 0, 0, 1, 4433);
     link_.conn_ref.get_conn = [](ngtcp2_crypto_conn_ref* ref) {
       return static_cast<QuicConnection*>(ref->user_data)->conn_;
     };
