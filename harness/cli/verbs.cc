@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <tuple>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -49,13 +50,30 @@ int verb_validate(const std::vector<std::string>& files, const std::string& back
   return rc;
 }
 
+// "i/n" with 0 <= i < n; nullopt-like {0, 0} on anything else.
+std::pair<unsigned, unsigned> parse_shard(const std::string& text) {
+  unsigned i = 0, n = 0;
+  char slash = 0, extra = 0;
+  if (std::sscanf(text.c_str(), "%u%c%u%c", &i, &slash, &n, &extra) != 3 || slash != '/' || n == 0 || i >= n) return {0, 0};
+  return {i, n};
+}
+
 int verb_run(const std::vector<std::string>& files, const std::string& db, unsigned jobs, bool resume,
-             const std::string& backend, bool dry_run, const BackendTable& backends) {
+             const std::string& backend, bool dry_run, const std::string& shard, const BackendTable& backends) {
+  unsigned shard_index = 0, shard_count = 1;
+  if (!shard.empty()) {
+    std::tie(shard_index, shard_count) = parse_shard(shard);
+    if (shard_count == 0) {
+      std::fprintf(stderr, "error: --shard '%s': expected I/N with 0 <= I < N, e.g. --shard 0/4\n", shard.c_str());
+      return 2;
+    }
+  }
   // Parse every scenario first: bad input anywhere means nothing runs and nothing is written.
   std::vector<Scenario> scenarios;
   for (const auto& f : files) {
     try {
       scenarios.push_back(parse_scenario_file(f, backend));
+      if (shard_count > 1) select_shard(scenarios.back(), shard_index, shard_count);
       if (!backend_for(backends, scenarios.back().backend))
         throw ScenarioError(f, 0, 0, "backend", std::string("backend '") + backend_name(scenarios.back().backend) +
                                                     "' is not available in this build yet; available: sim, real");
@@ -205,6 +223,7 @@ int wirelab_main(int argc, char** argv, const BackendTable& backends) {
   std::vector<std::string> files;
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
   bool resume = false, dry_run = false;
+  std::string shard;
   std::string backend;
   auto* run = app.add_subcommand("run", "expand each scenario's sweep into runs, execute them, store them, print a comparison table");
   run->add_option("scenario", files, "scenario file(s)")->required();
@@ -213,6 +232,12 @@ int wirelab_main(int argc, char** argv, const BackendTable& backends) {
   run->add_flag("--resume", resume, "continue the latest campaign of the same scenario: only missing runs are run");
   run->add_option("--backend", backend, "override the scenario's backend")->check(CLI::IsMember({"sim", "real", "emu"}));
   run->add_flag("--dry-run", dry_run, "print the runs the sweep expands to; run nothing, write nothing");
+  run->add_option("--shard", shard, "run only shard I of N (I/N, 0-based) of each campaign, e.g. 0/4; fold shard databases with `merge`");
+
+  std::vector<std::string> merge_sources;
+  auto* merge = app.add_subcommand("merge", "fold shard databases into --db: one campaign per scenario, commit and hash; each run once");
+  merge->add_option("shard_db", merge_sources, "shard database(s)")->required()->check(CLI::ExistingFile);
+  merge->add_option("--db", db, "database to merge into (created if missing)")->capture_default_str();
 
   std::vector<std::string> validate_files;
   std::string validate_backend;
@@ -267,7 +292,16 @@ int wirelab_main(int argc, char** argv, const BackendTable& backends) {
   }
 
   try {
-    if (*run) return verb_run(files, db, jobs, resume, backend, dry_run, backends);
+    if (*run) return verb_run(files, db, jobs, resume, backend, dry_run, shard, backends);
+    if (*merge) {
+      ResultsStore store(db);
+      for (const auto& source : merge_sources) {
+        const auto c = store.merge_from(source);
+        std::printf("%s: %zu runs copied, %zu already present, %zu new campaigns, %zu benchmark rows\n", source.c_str(),
+                    c.runs_copied, c.runs_already_present, c.campaigns_created, c.benchmarks_copied);
+      }
+      return 0;
+    }
     if (*validate) return verb_validate(validate_files, validate_backend, backends);
     if (*list) return verb_list(db, list_campaign);
     if (*show) return verb_show(db, run_id);

@@ -565,4 +565,10 @@ Scenario parse_scenario_text(const std::string& path, const std::string& text, c
   return sc;
 }
 
+void select_shard(Scenario& scenario, unsigned index, unsigned count) {
+  std::vector<PlannedRun> kept;
+  for (std::size_t i = index; i < scenario.runs.size(); i += count) kept.push_back(std::move(scenario.runs[i]));
+  scenario.runs = std::move(kept);
+}
+
 }  // namespace wirelab

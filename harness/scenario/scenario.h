@@ -53,4 +53,9 @@ Scenario parse_scenario_file(const std::string& path, const std::string& backend
 Scenario parse_scenario_text(const std::string& path, const std::string& text,
                              const std::string& backend_override = "");
 
+// Keeps the runs of shard `index` of `count` (0-based): every count-th run of the expanded
+// list, starting at `index`. The expansion is deterministic, so shards 0..count-1 of the same
+// scenario partition its runs exactly, whatever machine each shard runs on.
+void select_shard(Scenario& scenario, unsigned index, unsigned count);
+
 }  // namespace wirelab

@@ -259,6 +259,97 @@ std::int64_t ResultsStore::store_run(const RunRecord& r, const std::vector<Metri
   }
 }
 
+ResultsStore::MergeCounts ResultsStore::merge_from(const std::string& other_path) {
+  struct stat st {};
+  if (::stat(other_path.c_str(), &st) != 0) throw StoreError("no database at " + other_path);
+  MergeCounts counts;
+  {
+    Statement attach(db_, "ATTACH DATABASE ? AS shard");
+    attach.bind(1, other_path);
+    attach.step();
+  }
+  exec("BEGIN IMMEDIATE");
+  try {
+    Statement campaigns(db_,
+                        "select id, name, scenario_path, scenario_sha256, scenario_yaml, git_commit, host, started_at, "
+                        "finished_at from shard.campaigns order by id");
+    while (campaigns.step()) {
+      const std::int64_t source_id = campaigns.integer(0);
+      Statement find(db_,
+                     "select id from main.campaigns where name = ? and scenario_sha256 = ? and git_commit = ? "
+                     "order by id limit 1");
+      find.bind(1, campaigns.text(1)).bind(2, campaigns.text(3)).bind(3, campaigns.text(5));
+      std::int64_t target_id = 0;
+      if (find.step()) {
+        target_id = find.integer(0);
+        // The merged campaign spans its shards: earliest start, latest finish.
+        Statement widen(db_,
+                        "update main.campaigns set started_at = min(started_at, ?), "
+                        "finished_at = case when finished_at is null or ? is null then null else max(finished_at, ?) end "
+                        "where id = ?");
+        widen.bind(1, campaigns.text(7)).bind(2, campaigns.text(8)).bind(3, campaigns.text(8)).bind(4, target_id);
+        if (campaigns.text(8).empty()) widen.bind_null(2).bind_null(3);
+        widen.step();
+      } else {
+        Statement insert(db_,
+                         "insert into main.campaigns(name, scenario_path, scenario_sha256, scenario_yaml, git_commit, "
+                         "host, started_at, finished_at) values(?,?,?,?,?,?,?,?)");
+        for (int c = 1; c <= 7; ++c) insert.bind(c, campaigns.text(c));
+        if (campaigns.text(8).empty()) insert.bind_null(8); else insert.bind(8, campaigns.text(8));
+        insert.step();
+        target_id = sqlite3_last_insert_rowid(db_);
+        ++counts.campaigns_created;
+      }
+      std::string runs_sql = kRunColumns;
+      runs_sql.replace(runs_sql.find("from runs"), 9, "from shard.runs");
+      Statement runs(db_, (runs_sql + "where campaign_id = ? order by id").c_str());
+      runs.bind(1, source_id);
+      while (runs.step()) {
+        const RunRecord r = read_run(runs);
+        Statement present(db_, "select 1 from main.runs where campaign_id = ? and run_key = ?");
+        present.bind(1, target_id).bind(2, r.run_key);
+        if (present.step()) {
+          ++counts.runs_already_present;
+          continue;
+        }
+        Statement insert(db_,
+                         "insert into main.runs(campaign_id, backend, protocol, label, params, options, seed, status, "
+                         "error, wall_seconds, sim_seconds, started_at, finished_at, run_key) "
+                         "select ?, backend, protocol, label, params, options, seed, status, error, wall_seconds, "
+                         "sim_seconds, started_at, finished_at, run_key from shard.runs where id = ?");
+        insert.bind(1, target_id).bind(2, r.id);
+        insert.step();
+        const std::int64_t new_id = sqlite3_last_insert_rowid(db_);
+        Statement metrics(db_, "insert into main.metrics(run_id, name, value, unit) "
+                               "select ?, name, value, unit from shard.metrics where run_id = ?");
+        metrics.bind(1, new_id).bind(2, r.id);
+        metrics.step();
+        Statement series(db_, "insert into main.series(run_id, name, t, value) "
+                              "select ?, name, t, value from shard.series where run_id = ?");
+        series.bind(1, new_id).bind(2, r.id);
+        series.step();
+        ++counts.runs_copied;
+      }
+    }
+    Statement benchmarks(db_,
+                         "insert into main.benchmarks(git_commit, host, name, iterations, real_time_ns, cpu_time_ns, "
+                         "items_per_second, bytes_per_second, started_at) "
+                         "select git_commit, host, name, iterations, real_time_ns, cpu_time_ns, items_per_second, "
+                         "bytes_per_second, started_at from shard.benchmarks s where not exists ("
+                         "select 1 from main.benchmarks m where m.git_commit is s.git_commit and m.host is s.host and "
+                         "m.name is s.name and m.started_at is s.started_at and m.real_time_ns is s.real_time_ns)");
+    benchmarks.step();
+    counts.benchmarks_copied = static_cast<std::size_t>(sqlite3_changes(db_));
+    exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_exec(db_, "DETACH DATABASE shard", nullptr, nullptr, nullptr);
+    throw;
+  }
+  exec("DETACH DATABASE shard");
+  return counts;
+}
+
 void ResultsStore::store_benchmarks(const std::vector<BenchmarkRecord>& rows) {
   exec("BEGIN IMMEDIATE");
   try {

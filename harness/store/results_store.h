@@ -89,6 +89,17 @@ class ResultsStore {
   std::int64_t store_run(const RunRecord& run, const std::vector<Metric>& metrics,
                          const std::vector<SeriesPoint>& series);
 
+  struct MergeCounts {
+    std::size_t campaigns_created = 0;
+    std::size_t runs_copied = 0;
+    std::size_t runs_already_present = 0;
+    std::size_t benchmarks_copied = 0;
+  };
+  // Folds another database (a shard) into this one, in one transaction. Campaigns with the same
+  // name, scenario hash and git commit become one campaign; runs are identified by run_key, so
+  // merging the same shard twice copies nothing the second time.
+  MergeCounts merge_from(const std::string& other_path);
+
   // All rows of one benchmark program run, in one transaction.
   void store_benchmarks(const std::vector<BenchmarkRecord>& rows);
 

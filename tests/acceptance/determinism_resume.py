@@ -5,7 +5,9 @@
    (wall_seconds, cpu_seconds, peak_rss_bytes aside), and other seeds give other results: for each
    protocol and point, the three seeds do not all agree (two UDP seeds may lose the same number of
    datagrams by chance, three agreeing would mean the seed is ignored).
-2. `run` with --jobs 1 is SIGKILLed once a few runs are stored; `run --resume` then completes
+2. The campaign run as two shards (--shard 0/2, 1/2) into two databases and folded with `merge`
+   equals the unsharded campaign, run for run.
+3. `run` with --jobs 1 is SIGKILLed once a few runs are stored; `run --resume` then completes
    the campaign: every run present exactly once, in the same campaign.
 
 usage: determinism_resume.py WIRELAB_BINARY SOURCE_DIR
@@ -59,6 +61,17 @@ def main():
             others = [a.get((label, params, s)) for s in (2, 3)]
             distinct = {json.dumps(x, sort_keys=True) for x in [m] + others}
             check(None not in others and len(distinct) > 1, f"{label} {params}: seeds 1, 2, 3 give different metrics ({len(distinct)} distinct)")
+
+    shards = [os.path.join(scratch, f"shard{i}.db") for i in (0, 1)]
+    for i, shard_db in enumerate(shards):
+        rc = subprocess.run([binary, "run", scenario, "--db", shard_db, "--jobs", "2", "--shard", f"{i}/2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+        check(rc == 0, f"shard {i}/2 exited {rc}")
+    merged = os.path.join(scratch, "merged.db")
+    rc = subprocess.run([binary, "merge", "--db", merged] + shards, stdout=subprocess.DEVNULL).returncode
+    check(rc == 0, f"merge exited {rc}")
+    m = run_metrics(merged)
+    check(m == a, f"2 shards merged equal the unsharded campaign run for run ({len(m)} vs {len(a)} runs)")
 
     db = os.path.join(scratch, "resume.db")
     proc = subprocess.Popen([binary, "run", scenario, "--db", db, "--jobs", "1"],

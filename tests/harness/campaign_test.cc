@@ -10,6 +10,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "harness/cli/verbs.h"
@@ -219,6 +220,77 @@ TEST(ComparisonTable, MediansPerPointAndFairnessOnlyWithCompetingFlows) {
   EXPECT_EQ(plain.find("Jain"), std::string::npos);
   runs[0].metrics["jain_fairness"] = 0.75;
   EXPECT_NE(render_comparison_table(runs).find("Jain index"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace wirelab
+
+namespace wirelab {
+namespace {
+
+std::map<std::string, std::map<std::string, double>> metrics_by_run_key(const std::string& db) {
+  sqlite3* h = nullptr;
+  sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(h,
+                     "select r.run_key, m.name, m.value from runs r join metrics m on m.run_id = r.id "
+                     "where m.name not in ('wall_seconds', 'cpu_seconds', 'peak_rss_bytes')",
+                     -1, &s, nullptr);
+  std::map<std::string, std::map<std::string, double>> out;
+  while (sqlite3_step(s) == SQLITE_ROW)
+    out[reinterpret_cast<const char*>(sqlite3_column_text(s, 0))][reinterpret_cast<const char*>(sqlite3_column_text(s, 1))] =
+        sqlite3_column_double(s, 2);
+  sqlite3_finalize(s);
+  sqlite3_close(h);
+  return out;
+}
+
+TEST(Shards, TwoShardsMergedEqualTheWholeCampaignRunForRun) {
+  const Scenario whole = parse_scenario_text("fake.yaml", kScenario);
+  CampaignOptions options;
+  options.jobs = 2;
+  const std::string whole_db = scratch("whole.db"), merged_db = scratch("merged.db");
+  {
+    ResultsStore store(whole_db);
+    run_campaign(whole, store, fake_ok, options);
+  }
+  std::size_t sharded_runs = 0;
+  for (unsigned i = 0; i < 2; ++i) {
+    Scenario part = parse_scenario_text("fake.yaml", kScenario);
+    select_shard(part, i, 2);
+    sharded_runs += part.runs.size();
+    const std::string shard_db = scratch("shard" + std::to_string(i) + ".db");
+    {
+      ResultsStore store(shard_db);
+      run_campaign(part, store, fake_ok, options);
+    }
+    ResultsStore merged(merged_db);
+    const auto counts = merged.merge_from(shard_db);
+    EXPECT_EQ(counts.runs_copied, part.runs.size());
+    EXPECT_EQ(counts.campaigns_created, i == 0 ? 1u : 0u);
+    // Merging the same shard again copies nothing.
+    EXPECT_EQ(merged.merge_from(shard_db).runs_copied, 0u);
+  }
+  EXPECT_EQ(sharded_runs, whole.runs.size());
+  EXPECT_EQ(count(merged_db, "select count(*) from campaigns"), 1);
+  EXPECT_EQ(count(merged_db, "select count(*) from series"), count(whole_db, "select count(*) from series"));
+  const auto a = metrics_by_run_key(whole_db), b = metrics_by_run_key(merged_db);
+  EXPECT_EQ(a.size(), whole.runs.size());
+  EXPECT_EQ(a, b);
+}
+
+TEST(Shards, ABadShardSpecIsBadInput) {
+  const std::string bad = scratch("ok.yaml");
+  std::ofstream(bad) << kScenario;
+  BackendTable backends;
+  backends.sim = fake_ok;
+  for (const char* spec : {"2/2", "1/0", "x", "1/2/3"}) {
+    std::vector<std::string> args = {"wirelab", "run", bad, "--db", scratch("never.db"), "--shard", spec};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    EXPECT_EQ(wirelab_main(static_cast<int>(argv.size()), argv.data(), backends), 2) << spec;
+  }
+  EXPECT_FALSE(std::filesystem::exists(scratch("never.db")));
 }
 
 }  // namespace
