@@ -110,6 +110,21 @@ def main():
         observed = m.get("loss_rate_observed", -1)
         check(abs(observed - 0.05) <= 0.01, f"udp at 5 % loss, seed {seed}: observed {observed:.4f} within 0.05 +/- 0.01")
 
+    # The report of this very campaign: at least 4 figures, each with PNG, SVG and a CSV that
+    # equals the SQL query written beside it.
+    out = tempfile.mkdtemp(prefix="wirelab-report-")
+    rc = subprocess.run([binary, "report", "--db", db, "--out", out], stdout=subprocess.DEVNULL).returncode
+    check(rc == 0, f"wirelab report exited {rc}")
+    if rc == 0:
+        manifest = json.load(open(os.path.join(out, "manifest.json")))
+        figures = manifest["figures"]
+        complete = [f for f in figures if all(os.path.exists(os.path.join(out, f["id"] + ext)) for ext in (".png", ".svg"))
+                    and os.path.exists(os.path.join(out, f["csv"]))]
+        check(len(complete) >= 4, f"report has {len(complete)} figures with PNG, SVG and CSV (>= 4)")
+        checker = os.path.join(source_dir, "tests/analysis/check_report_csvs.py")
+        rc = subprocess.run([sys.executable, checker, db, out]).returncode
+        check(rc == 0, "every report CSV equals its SQL query on the database")
+
     print(f"{len(failures)} failed" if failures else "all acceptance checks passed")
     return 1 if failures else 0
 
