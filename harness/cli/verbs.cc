@@ -294,6 +294,8 @@ int wirelab_main(int argc, char** argv, const BackendTable& backends) {
   try {
     if (*run) return verb_run(files, db, jobs, resume, backend, dry_run, shard, backends);
     if (*merge) {
+      // Every source is checked before the target is created or touched.
+      for (const auto& source : merge_sources) ResultsStore::check_results_database(source);
       ResultsStore store(db);
       for (const auto& source : merge_sources) {
         const auto c = store.merge_from(source);

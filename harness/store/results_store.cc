@@ -259,6 +259,19 @@ std::int64_t ResultsStore::store_run(const RunRecord& r, const std::vector<Metri
   }
 }
 
+void ResultsStore::check_results_database(const std::string& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    throw StoreError("cannot open " + path);
+  }
+  sqlite3_stmt* s = nullptr;
+  const bool ok = sqlite3_prepare_v2(db, "select run_key, campaign_id from runs limit 1", -1, &s, nullptr) == SQLITE_OK;
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  if (!ok) throw StoreError(path + " is not a wirelab results database (no runs table with run_key)");
+}
+
 ResultsStore::MergeCounts ResultsStore::merge_from(const std::string& other_path) {
   struct stat st {};
   if (::stat(other_path.c_str(), &st) != 0) throw StoreError("no database at " + other_path);

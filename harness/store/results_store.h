@@ -99,6 +99,8 @@ class ResultsStore {
   // name, scenario hash and git commit become one campaign; runs are identified by run_key, so
   // merging the same shard twice copies nothing the second time.
   MergeCounts merge_from(const std::string& other_path);
+  // Throws StoreError unless `path` is a wirelab results database; opens it read-only.
+  static void check_results_database(const std::string& path);
 
   // All rows of one benchmark program run, in one transaction.
   void store_benchmarks(const std::vector<BenchmarkRecord>& rows);

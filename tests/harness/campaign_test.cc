@@ -291,6 +291,13 @@ TEST(Shards, ABadShardSpecIsBadInput) {
     EXPECT_EQ(wirelab_main(static_cast<int>(argv.size()), argv.data(), backends), 2) << spec;
   }
   EXPECT_FALSE(std::filesystem::exists(scratch("never.db")));
+
+  // merge refuses a file that is not a results database before creating its target.
+  std::vector<std::string> merge_args = {"wirelab", "merge", "--db", scratch("never.db"), bad};
+  std::vector<char*> merge_argv;
+  for (auto& a : merge_args) merge_argv.push_back(a.data());
+  EXPECT_EQ(wirelab_main(static_cast<int>(merge_argv.size()), merge_argv.data(), backends), 2);
+  EXPECT_FALSE(std::filesystem::exists(scratch("never.db")));
 }
 
 }  // namespace
