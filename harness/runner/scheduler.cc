@@ -51,9 +51,11 @@ struct Worker {
   bool killed_for_time = false;
 };
 
-[[noreturn]] void child_main(const RunSpec& spec, const BackendFn& backend, int fd) {
-  // Die with the parent: a SIGKILLed campaign must not leave runs going on without it.
+[[noreturn]] void child_main(const RunSpec& spec, const BackendFn& backend, int fd, pid_t parent) {
+  // Die with the parent: a SIGKILLed campaign must not leave runs going on without it. The
+  // parent may already have died between fork() and prctl(), when no signal would ever come.
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(1);
   signal(SIGINT, SIG_DFL);
   signal(SIGTERM, SIG_DFL);
   RunResult result;
@@ -161,11 +163,12 @@ bool run_all(const std::vector<RunSpec>& runs, const BackendFn& backend, const S
       w.started = std::chrono::steady_clock::now();
       w.started_at = utc_now_iso8601();
       w.limit_s = options.wall_limit_s ? options.wall_limit_s(runs[index]) : 0;
+      const pid_t parent = getpid();
       const pid_t pid = fork();
       if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
       if (pid == 0) {
         ::close(fds[0]);
-        child_main(runs[index], backend, fds[1]);
+        child_main(runs[index], backend, fds[1], parent);
       }
       ::close(fds[1]);
       w.pid = pid;
