@@ -103,6 +103,17 @@ double udp_drain_s(const RunSpec& spec) {
   return link.delay_s + 10 * link.jitter_s + queue_bytes * 8 / link.rate_bps + 0.05;
 }
 
+// Per-flow goodput and Jain's index, sum^2 / (n * sum of squares), for competing flows.
+void add_fairness_metrics(const std::vector<double>& flow_goodputs, RunResult& result) {
+  double sum = 0, squares = 0;
+  for (std::size_t i = 0; i < flow_goodputs.size(); ++i) {
+    result.add("goodput_bps_flow" + std::to_string(i), flow_goodputs[i], "bit/s");
+    sum += flow_goodputs[i];
+    squares += flow_goodputs[i] * flow_goodputs[i];
+  }
+  result.add("jain_fairness", squares > 0 ? sum * sum / (flow_goodputs.size() * squares) : 0.0, "1");
+}
+
 void add_bulk_metrics(const RunSpec& spec, const std::vector<FlowRecord>& flows, bool all_done,
                       double end_s, RunResult& result) {
   std::uint64_t delivered = 0, retransmitted = 0;
@@ -140,15 +151,7 @@ void add_bulk_metrics(const RunSpec& spec, const std::vector<FlowRecord>& flows,
     result.add("rtt_p50_s", percentile(rtts, 0.50), "s");
     result.add("rtt_p99_s", percentile(rtts, 0.99), "s");
   }
-  if (spec.topology.kind == TopologySpec::Kind::kDumbbell) {
-    double sum = 0, squares = 0;
-    for (std::size_t i = 0; i < flow_goodputs.size(); ++i) {
-      result.add("goodput_bps_flow" + std::to_string(i), flow_goodputs[i], "bit/s");
-      sum += flow_goodputs[i];
-      squares += flow_goodputs[i] * flow_goodputs[i];
-    }
-    result.add("jain_fairness", squares > 0 ? sum * sum / (flow_goodputs.size() * squares) : 0.0, "1");
-  }
+  if (spec.topology.kind == TopologySpec::Kind::kDumbbell) add_fairness_metrics(flow_goodputs, result);
 }
 
 void add_udp_metrics(const RunSpec& spec, const std::vector<FlowRecord>& flows, RunResult& result) {
@@ -172,15 +175,7 @@ void add_udp_metrics(const RunSpec& spec, const std::vector<FlowRecord>& flows, 
   result.add("datagrams_sent", static_cast<double>(sent), "count");
   result.add("datagrams_received", static_cast<double>(received), "count");
   result.add("datagrams_reordered", static_cast<double>(reordered), "count");
-  if (spec.topology.kind == TopologySpec::Kind::kDumbbell) {
-    double sum = 0, squares = 0;
-    for (std::size_t i = 0; i < flow_goodputs.size(); ++i) {
-      result.add("goodput_bps_flow" + std::to_string(i), flow_goodputs[i], "bit/s");
-      sum += flow_goodputs[i];
-      squares += flow_goodputs[i] * flow_goodputs[i];
-    }
-    result.add("jain_fairness", squares > 0 ? sum * sum / (flow_goodputs.size() * squares) : 0.0, "1");
-  }
+  if (spec.topology.kind == TopologySpec::Kind::kDumbbell) add_fairness_metrics(flow_goodputs, result);
 }
 
 RunResult failed(std::string error) {

@@ -6,30 +6,12 @@ The Slurm half starts a one-node cluster of its own (tests/acceptance/one_node_s
 usage: cluster_scripts.py WIRELAB_BINARY SOURCE_DIR
 """
 import os
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 
-HOST_METRICS = {"wall_seconds", "cpu_seconds", "peak_rss_bytes"}
-failures = []
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what, flush=True)
-    if not ok:
-        failures.append(what)
-
-
-def run_metrics(db):
-    con = sqlite3.connect(db)
-    out = {}
-    for key, name, value in con.execute("select r.run_key, m.name, m.value from runs r join metrics m on m.run_id = r.id"):
-        if name not in HOST_METRICS:
-            out.setdefault(key, {})[name] = value
-    con.close()
-    return out
+from campaign_db import check, failures, run_metrics
 
 
 def main():
@@ -41,13 +23,13 @@ def main():
 
     reference = os.path.join(scratch, "reference.db")
     subprocess.run([binary, "run", scenario, "--db", reference, "--jobs", "2"], stdout=subprocess.DEVNULL, check=True)
-    want = run_metrics(reference)
+    want = run_metrics(reference, "r.run_key")
 
     par = os.path.join(scratch, "parallel.db")
     rc = subprocess.run([os.path.join(source, "harness/tools/run-sharded-parallel.sh"), scenario, "3", par, "-j", "2"],
                         env=env, stdout=subprocess.DEVNULL).returncode
     check(rc == 0, f"run-sharded-parallel.sh exited {rc}")
-    got = run_metrics(par) if rc == 0 else {}
+    got = run_metrics(par, "r.run_key") if rc == 0 else {}
     check(got == want, f"GNU parallel, 3 shards merged == unsharded ({len(got)} vs {len(want)} runs)")
 
     cluster = os.path.join(scratch, "slurm")
@@ -69,7 +51,7 @@ def main():
             if not queue:
                 break
             time.sleep(0.5)
-        got = run_metrics(out) if os.path.exists(out) else {}
+        got = run_metrics(out, "r.run_key") if os.path.exists(out) else {}
         check(got == want, f"Slurm job array, 3 shards merged == unsharded ({len(got)} vs {len(want)} runs)")
     finally:
         subprocess.run([helper, "down", cluster])

@@ -21,25 +21,7 @@ import sys
 import tempfile
 import time
 
-HOST_METRICS = {"wall_seconds", "cpu_seconds", "peak_rss_bytes"}
-failures = []
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what, flush=True)
-    if not ok:
-        failures.append(what)
-
-
-def run_metrics(db):
-    con = sqlite3.connect(db)
-    out = {}
-    for label, params, seed, name, value in con.execute(
-            "select r.label, r.params, r.seed, m.name, m.value from runs r join metrics m on m.run_id = r.id"):
-        if name not in HOST_METRICS:
-            out.setdefault((label, params, seed), {})[name] = value
-    con.close()
-    return out
+from campaign_db import check, failures, run_metrics
 
 
 def main():
