@@ -6,7 +6,7 @@ markers, so sections measured at different times (or on different machines) can 
 each says when, where and with which command its numbers were taken.
 
 usage: ./lab perf [SECTION...]     (no section: all of them)
-sections: sim-cost
+sections: sim-cost, refcodec-gpu
 """
 import datetime
 import json
@@ -36,7 +36,7 @@ def machine():
     except OSError:
         pass
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    return f"{platform.node()}, {os.cpu_count()} cores, {cpu}; commit {commit or 'unknown'}; {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC"
+    return f"{platform.node()}, {os.cpu_count()} cores, {cpu}; commit {commit or os.environ.get('WIRELAB_PERF_COMMIT', 'unknown')}; {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC"
 
 
 def section_sim_cost(build):
@@ -76,7 +76,52 @@ def section_sim_cost(build):
     return "\n".join(lines)
 
 
-SECTIONS = {"sim-cost": section_sim_cost}
+def section_refcodec_gpu(build):
+    """The CUDA frame codec beside memcpy (harness/bench/refcodec_gpu_bench.cc); needs a GPU."""
+    binary = os.path.join(build, "harness", "wirelab-bench")
+    args = ["--benchmark_filter=refcodec/gpu", "--benchmark_min_time=0.2", "--benchmark_repetitions=5",
+            "--benchmark_report_aggregates_only=true", "--benchmark_format=json"]
+    out = subprocess.run([binary] + args, capture_output=True, text=True, check=True).stdout
+    medians = [b for b in json.loads(out)["benchmarks"] if b.get("aggregate_name") == "median"]
+    if not medians:
+        sys.exit("perf: refcodec-gpu: no GPU benchmarks ran (they register only when the build has "
+                 "CUDA and a GPU is visible)")
+    device = medians[0].get("label", "unknown GPU")
+
+    def parts(b):  # refcodec/gpu/<what>[/<tier>]/<N>/<manual|real>_time
+        name = b["run_name"].split("/")[2:-1]
+        return name[0], (name[1] if len(name) == 3 else ""), int(name[-1])
+
+    memcpy = {(what, n): b["bytes_per_second"] for b in medians for what, _, n in [parts(b)]
+              if what in ("device_memcpy", "host_memcpy")}
+    lines = [
+        "## refcodec on the GPU",
+        "",
+        "The CUDA frame codec (protocols/refcodec/cuda/, docs/protocols/refcodec.md) beside memcpy in",
+        "the same run. `device_*`, `pack`, `unpack`: buffers in GPU memory, timed with CUDA events",
+        "(pack is its three kernels: frame sizes, CUB scan, packing). `host_*`: host memory to host",
+        "memory, `host_pack` through `pack_frames` with its PCIe copies both ways, `host_memcpy` a",
+        "plain `std::memcpy`. bytes/s counts the references' 4 bytes each everywhere, so the last",
+        "column is the ratio to the memcpy of the same side and size. N = 2^20 references (4 MiB,",
+        "held in the GPU's L2) and 2^26 (256 MiB, device-memory bound). Medians of 5.",
+        "",
+        f"Command: `./lab perf refcodec-gpu` (runs `build/harness/wirelab-bench {' '.join(args)}`)",
+        f"Measured on: {device}; host {machine()}",
+        "",
+        "| benchmark | references | time | references/s | bytes/s | vs memcpy |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for b in medians:
+        what, tier, n = parts(b)
+        side = "host_memcpy" if what.startswith("host") else "device_memcpy"
+        ratio = b["bytes_per_second"] / memcpy[(side, n)] if (side, n) in memcpy else float("nan")
+        scale = {"ns": 1e-3, "us": 1, "ms": 1e3, "s": 1e6}[b["time_unit"]]
+        lines.append(f"| {what}{' ' + tier if tier else ''} | 2^{n.bit_length() - 1} | {b['real_time'] * scale:,.1f} us "
+                     f"| {b['items_per_second'] / 1e9:,.1f} G | {b['bytes_per_second'] / 1e9:,.1f} GB/s | {ratio:.2f} |")
+    return "\n".join(lines)
+
+
+SECTIONS = {"sim-cost": section_sim_cost, "refcodec-gpu": section_refcodec_gpu}
 
 
 def main():

@@ -149,14 +149,21 @@ Bytes emulate_warp_pack(const Refs& refs, std::uint8_t canary) {
   Bytes out(offsets[frames] + 8, canary);
   for (std::size_t f = 0; f < frames; ++f) {
     const unsigned n = warp::refs_in_frame(refs.size(), f);
-    std::uint8_t stage[warp::kStageBytes];
+    std::uint32_t refs_stage[kFrameRefs];
+    std::uint32_t words[warp::kStageWords];
+    // Garbage in the stages, as shared memory holds, so a word the warp code forgets shows.
+    std::fill(std::begin(refs_stage), std::end(refs_stage), 0xA5A5A5A5u);
+    std::fill(std::begin(words), std::end(words), 0x5A5A5A5Au);
     for (unsigned lane = 0; lane < warp::kLanes; ++lane) {
-      for (unsigned k = lane; k < n; k += warp::kLanes) {
-        warp::pack_stage_ref(k, refs[f * kFrameRefs + k], n, widths[f], stage);
+      for (unsigned k = lane; k < n; k += warp::kLanes) warp::pack_stage_ref(k, refs[f * kFrameRefs + k], refs_stage);
+    }
+    for (unsigned lane = 0; lane < warp::kLanes; ++lane) {
+      for (unsigned i = lane; i < warp::kStageWords; i += warp::kLanes) {
+        warp::pack_stage_word(i, refs_stage, n, widths[f], words);
       }
     }
     for (unsigned lane = 0; lane < warp::kLanes; ++lane) {
-      warp::pack_emit(lane, stage, warp::frame_bytes(widths[f], n), out.data(), offsets[f]);
+      warp::pack_emit(lane, words, warp::frame_bytes(widths[f], n), out.data(), offsets[f]);
     }
   }
   for (std::size_t i = offsets[frames]; i < out.size(); ++i) {

@@ -54,7 +54,8 @@ __global__ void frame_sizes_kernel(const std::uint32_t* refs, std::size_t count,
 
 __global__ void pack_kernel(const std::uint32_t* refs, std::size_t count, std::size_t frames,
                             const std::uint64_t* offsets, std::uint8_t* out) {
-  __shared__ std::uint8_t stages[kWarpsPerBlock][warp::kStageBytes];
+  __shared__ std::uint32_t refs_stages[kWarpsPerBlock][warp::kFrameRefs];
+  __shared__ std::uint32_t word_stages[kWarpsPerBlock][warp::kStageWords];
   const unsigned w = threadIdx.x / warp::kLanes;
   const unsigned lane = threadIdx.x % warp::kLanes;
   const std::size_t frame = static_cast<std::size_t>(blockIdx.x) * kWarpsPerBlock + w;
@@ -62,11 +63,14 @@ __global__ void pack_kernel(const std::uint32_t* refs, std::size_t count, std::s
   const unsigned n = warp::refs_in_frame(count, frame);
   std::uint32_t r0, r1;
   const unsigned width = warp::width_for(load_frame_refs(refs + frame * warp::kFrameRefs, n, lane, r0, r1));
-  std::uint8_t* stage = stages[w];
-  if (lane < n) warp::pack_stage_ref(lane, r0, n, width, stage);
-  if (lane + warp::kLanes < n) warp::pack_stage_ref(lane + warp::kLanes, r1, n, width, stage);
+  std::uint32_t* refs_stage = refs_stages[w];
+  std::uint32_t* words = word_stages[w];
+  if (lane < n) warp::pack_stage_ref(lane, r0, refs_stage);
+  if (lane + warp::kLanes < n) warp::pack_stage_ref(lane + warp::kLanes, r1, refs_stage);
   __syncwarp();
-  warp::pack_emit(lane, stage, warp::frame_bytes(width, n), out, offsets[frame]);
+  for (unsigned i = lane; i < warp::kStageWords; i += warp::kLanes) warp::pack_stage_word(i, refs_stage, n, width, words);
+  __syncwarp();
+  warp::pack_emit(lane, words, warp::frame_bytes(width, n), out, offsets[frame]);
 }
 
 __global__ void unpack_kernel(const std::uint8_t* in, const std::uint64_t* offsets, std::size_t count,

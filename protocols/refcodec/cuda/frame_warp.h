@@ -4,10 +4,8 @@
 //
 // A frame of n references at width w (8, 16 or 32 bits) is the 2-bit tier code followed by the
 // references' big-endian byte string, zero-padded: n*w/8 + 1 bytes. Both directions go through
-// a per-warp stage in shared memory that holds the frame as bytes one position apart:
-//   pack:   stage[0] = tier code, stage[1 + j] = body byte j, stage[1 + n*w/8] = 0, so that
-//           out[i] = stage[i] << 6 | stage[i + 1] >> 2 (the body shifted right by two bits);
-//   unpack: stage[i] = in[i], so that body byte j = in[j] << 2 | in[j + 1] >> 6.
+// a per-warp stage in shared memory: pack stages 32-bit words (below), unpack the frame's bytes,
+// stage[i] = in[i], so that body byte j = in[j] << 2 | in[j + 1] >> 6.
 // Only C++17 and no CUDA headers here: the host test compiles it with g++.
 #pragma once
 
@@ -25,7 +23,7 @@ namespace wirelab::refcodec::warp {
 
 inline constexpr unsigned kLanes = 32;
 inline constexpr unsigned kFrameRefs = 64;  // reference_frame.h's kFrameRefs
-// Largest stage: the tier byte, 256 body bytes (64 x 32 bits) and the trailing zero.
+// Largest unpack stage: a whole L3 frame, 257 bytes.
 inline constexpr unsigned kStageBytes = 260;
 
 // The width of the narrowest tier that holds `all` (the OR of a frame's references).
@@ -45,23 +43,61 @@ WIRELAB_HD unsigned refs_in_frame(std::size_t count, std::size_t frame) {
 // Bytes of a frame of n references at the width: ceil((2 + n*w) / 8) = n*w/8 + 1.
 WIRELAB_HD unsigned frame_bytes(unsigned width_bits, unsigned n) { return n * width_bits / 8 + 1; }
 
-// Pack, first phase: reference k of the frame (value r) into the stage. Every k < n is staged
-// by exactly one lane; the lane staging k == 0 also writes the tier byte and the trailing zero.
-WIRELAB_HD void pack_stage_ref(unsigned k, std::uint32_t r, unsigned n, unsigned width_bits,
-                               std::uint8_t* stage) {
-  const unsigned bytes_per_ref = width_bits / 8;
-  std::uint8_t* at = stage + 1 + k * bytes_per_ref;
-  for (unsigned b = 0; b < bytes_per_ref; ++b) {
-    at[b] = static_cast<std::uint8_t>(r >> (8 * (bytes_per_ref - 1 - b)));
+// Pack works on 32-bit words. The frame is the bit string S = tier code (2 bits) then the body
+// (the references' big-endian byte string), and an output word at frame byte i is the 32 bits of
+// S from bit 8i: a funnel shift of two words of S, each word of S itself two body words joined
+// (S word q = body word q-1's low two bits over body word q's high thirty). The pack stage holds
+//   words[0] = tier code, words[1 + m] = body word m (zero past the references), then two zeros,
+// so S word q = words[q] << 30 | words[q + 1] >> 2 for every q a frame needs.
+inline constexpr unsigned kStageWords = 1 + kFrameRefs + 2;
+
+// Pack, first phase: reference k (value r) into refs_stage[k]; every k < n by exactly one lane.
+WIRELAB_HD void pack_stage_ref(unsigned k, std::uint32_t r, std::uint32_t* refs_stage) { refs_stage[k] = r; }
+
+// Body words of the frame (zero past its references), from the staged references.
+WIRELAB_HD unsigned body_words(unsigned width_bits, unsigned n) { return (n * width_bits + 31) / 32; }
+
+WIRELAB_HD std::uint32_t body_word(const std::uint32_t* refs_stage, unsigned n, unsigned width_bits, unsigned m) {
+  const unsigned per_word = 32 / width_bits;
+  const std::uint32_t mask = width_bits == 32 ? 0xFFFFFFFFu : (1u << width_bits) - 1;
+  std::uint32_t w = 0;
+  for (unsigned j = 0; j < per_word; ++j) {
+    const unsigned k = m * per_word + j;
+    w = (width_bits == 32 ? 0 : w << width_bits) | (k < n ? refs_stage[k] & mask : 0);
   }
-  if (k == 0) {
-    stage[0] = static_cast<std::uint8_t>(tier_code(width_bits));
-    stage[1 + n * bytes_per_ref] = 0;
+  return w;
+}
+
+// Pack, second phase (after the references are staged): stage word `index` (0 .. kStageWords).
+// Lanes cover index = lane, lane + 32, lane + 64 below kStageWords.
+WIRELAB_HD void pack_stage_word(unsigned index, const std::uint32_t* refs_stage, unsigned n, unsigned width_bits,
+                                std::uint32_t* words) {
+  const unsigned nw = body_words(width_bits, n);
+  if (index == 0) {
+    words[0] = tier_code(width_bits);
+  } else if (index <= nw) {
+    words[index] = body_word(refs_stage, n, width_bits, index - 1);
+  } else if (index <= nw + 2) {
+    words[index] = 0;
   }
 }
 
-WIRELAB_HD std::uint8_t packed_byte(const std::uint8_t* stage, unsigned i) {
-  return static_cast<std::uint8_t>((stage[i] << 6) | (stage[i + 1] >> 2));
+// The 32 bits of S from bit 8i, most significant first.
+WIRELAB_HD std::uint32_t frame_window(const std::uint32_t* words, unsigned i) {
+  const unsigned q = i / 4;
+  const unsigned shift = 8 * (i % 4);
+  const std::uint32_t s0 = (words[q] << 30) | (words[q + 1] >> 2);
+  if (shift == 0) return s0;
+  const std::uint32_t s1 = (words[q + 1] << 30) | (words[q + 2] >> 2);
+  return (s0 << shift) | (s1 >> (32 - shift));
+}
+
+WIRELAB_HD std::uint32_t byte_swap(std::uint32_t v) {
+#if defined(__CUDA_ARCH__)
+  return __byte_perm(v, 0, 0x0123);
+#else
+  return __builtin_bswap32(v);
+#endif
 }
 
 WIRELAB_HD void store_word(std::uint8_t* at, std::uint32_t v) {
@@ -72,29 +108,25 @@ WIRELAB_HD void store_word(std::uint8_t* at, std::uint32_t v) {
 #endif
 }
 
-// Pack, second phase, for one lane: the frame's `size` bytes go to out[offset, offset + size),
+// Pack, third phase, for one lane: the frame's `size` bytes go to out[offset, offset + size),
 // `out` being 4-byte aligned. Aligned words that lie wholly inside the frame are single 32-bit
 // stores; the partial words at the frame's two ends are written byte by byte, because the
 // neighbouring frames' warps write the other bytes of those words.
-WIRELAB_HD void pack_emit(unsigned lane, const std::uint8_t* stage, unsigned size,
-                          std::uint8_t* out, std::uint64_t offset) {
+WIRELAB_HD void pack_emit(unsigned lane, const std::uint32_t* words, unsigned size, std::uint8_t* out,
+                          std::uint64_t offset) {
   const std::uint64_t end = offset + size;
   const std::uint64_t first_word = (offset + 3) / 4;
   const std::uint64_t end_word = end / 4;
   const std::uint64_t head_end = first_word * 4 < end ? first_word * 4 : end;
   for (std::uint64_t a = offset + lane; a < head_end; a += kLanes) {
-    out[a] = packed_byte(stage, static_cast<unsigned>(a - offset));
+    out[a] = static_cast<std::uint8_t>(frame_window(words, static_cast<unsigned>(a - offset)) >> 24);
   }
   for (std::uint64_t w = first_word + lane; w < end_word; w += kLanes) {
-    const unsigned i = static_cast<unsigned>(w * 4 - offset);
-    store_word(out + w * 4, static_cast<std::uint32_t>(packed_byte(stage, i)) |
-                                static_cast<std::uint32_t>(packed_byte(stage, i + 1)) << 8 |
-                                static_cast<std::uint32_t>(packed_byte(stage, i + 2)) << 16 |
-                                static_cast<std::uint32_t>(packed_byte(stage, i + 3)) << 24);
+    store_word(out + w * 4, byte_swap(frame_window(words, static_cast<unsigned>(w * 4 - offset))));
   }
   const std::uint64_t tail_begin = end_word * 4 > head_end ? end_word * 4 : head_end;
   for (std::uint64_t a = tail_begin + lane; a < end; a += kLanes) {
-    out[a] = packed_byte(stage, static_cast<unsigned>(a - offset));
+    out[a] = static_cast<std::uint8_t>(frame_window(words, static_cast<unsigned>(a - offset)) >> 24);
   }
 }
 
