@@ -35,8 +35,10 @@ def machine():
                     break
     except OSError:
         pass
+    # WIRELAB_PERF_COMMIT names the commit where the tree measured is a copy whose own git
+    # history is not the one built (a GPU machine given the working tree and the binaries).
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    return f"{platform.node()}, {os.cpu_count()} cores, {cpu}; commit {commit or os.environ.get('WIRELAB_PERF_COMMIT', 'unknown')}; {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC"
+    return f"{platform.node()}, {os.cpu_count()} cores, {cpu}; commit {os.environ.get('WIRELAB_PERF_COMMIT') or commit or 'unknown'}; {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC"
 
 
 def section_sim_cost(build):
