@@ -63,14 +63,14 @@ TEST_P(RealRpc, ClosedLoopAnswersEveryRequestIntactAfterItsServiceTime) {
 
 INSTANTIATE_TEST_SUITE_P(RealBackend, RealRpc, ::testing::Values("pfs", "quic", "tcp"));
 
-constexpr double kTokenIntervalS = 0.005;
+constexpr double kTokenIntervalS = 0.010;
 
 RunSpec token_stream(const std::string& protocol) {
   RunSpec spec = loopback(protocol);
   spec.workload.kind = WorkloadSpec::Kind::kStream;
   spec.workload.requests = 8;
   spec.workload.request_bytes = 100;
-  spec.workload.tokens = 12;
+  spec.workload.tokens = 8;
   spec.workload.token_bytes = 64;
   spec.workload.token_interval_s = kTokenIntervalS;
   spec.workload.concurrency = 4;
@@ -85,11 +85,12 @@ TEST_P(RealStream, EveryTokenArrivesPacedByTheTokenInterval) {
   ASSERT_EQ(r.status, RunResult::Status::kOk) << r.error;
   EXPECT_EQ(metric(r, "integrity_ok"), 1);
   EXPECT_EQ(metric(r, "requests_completed"), 8);
-  EXPECT_EQ(metric(r, "tokens_received"), 8 * 12);
+  EXPECT_EQ(metric(r, "tokens_received"), 8 * 8);
   // A token is computed no earlier than token_interval after the previous one started; loopback
-  // and thread wake-ups add a little, a busy 2-core machine perhaps a few ms.
+  // and thread wake-ups add a little, a 2-core machine busy with other tests several ms (5.7 ms
+  // seen on a 5 ms interval with channel stress tests beside it), so the upper bound is loose.
   EXPECT_GE(metric(r, "itl_p50_s"), 0.8 * kTokenIntervalS);
-  EXPECT_LE(metric(r, "itl_p50_s"), kTokenIntervalS + 0.004);
+  EXPECT_LE(metric(r, "itl_p50_s"), 2 * kTokenIntervalS);
   EXPECT_GT(metric(r, "ttft_p50_s"), 0);
   EXPECT_LT(metric(r, "ttft_p50_s"), 0.5);
 }
