@@ -15,12 +15,14 @@
 //         10 % (a scheduler that cannot keep up falls further behind every second and crosses
 //         this within about a second). The 2 ms floor is three 1500-byte packet times at
 //         20 Mbit/s.
-//   spike max(20 ms, the base RTT = forward + reverse delay), for any one probe. A stall shorter
-//         than one base RTT cannot fire a timer that endpoints derive from the RTT (TCP's RTO is
-//         at least 200 ms, tail-loss probes wait at least 2 SRTT): the packets in the link at that
-//         moment see it as jitter. This machine's VM stalls any thread, real-time priority or
-//         not, for up to ~15-25 ms when both cores are busy (measured with a SCHED_FIFO
-//         1 ms nanosleep loop; see docs/emu.md), hence the 20 ms floor.
+//   spike max(100 ms, the base RTT = forward + reverse delay), for any one probe. The timers
+//         that collapse a congestion window (TCP's retransmission timeout: at least 200 ms in
+//         Linux and in sim's ns-3 settings) cannot fire because of one stall shorter than half
+//         their floor; probe timers (TCP's tail-loss probe, PFS's and QUIC's PTO) may send one
+//         extra probe, which costs a packet, not a window; the packets in the link see it as
+//         jitter, and the mean limit bounds how often that may happen. The floor is set by this
+//         machine: a busy 2-core VM stalls any thread, SCHED_FIFO or not, for 15-50 ms at times
+//         (measured with a real-time 1 ms nanosleep loop; see docs/emu.md).
 //
 // The first probe that breaks either limit fails the run and is the one reported.
 #pragma once
@@ -46,7 +48,7 @@ class LagWatch {
  public:
   static constexpr double kMeanFloor_s = 0.002;
   static constexpr double kDelayShare = 0.10;
-  static constexpr double kSpikeFloor_s = 0.020;
+  static constexpr double kSpikeFloor_s = 0.100;
   static constexpr std::size_t kWindow = 1000;      // probes, one per millisecond
   static constexpr std::size_t kMinProbes = 500;   // before the mean is judged
 

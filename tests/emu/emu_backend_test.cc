@@ -20,8 +20,7 @@
 namespace wirelab {
 namespace {
 
-// One-way delay of the test links. Long enough that the lag watch's spike limit (the base RTT,
-// 30 ms) sits above the 15-25 ms stalls a busy 2-core VM inflicts on any thread.
+// One-way delay of the test links.
 constexpr double kDelay_s = 0.015;
 
 bool can_emulate() { return geteuid() == 0 && access("/dev/net/tun", R_OK | W_OK) == 0; }
