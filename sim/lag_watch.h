@@ -21,7 +21,7 @@
 //         their floor; probe timers (TCP's tail-loss probe, PFS's and QUIC's PTO) may send one
 //         extra probe, which costs a packet, not a window; the packets in the link see it as
 //         jitter, and the mean limit bounds how often that may happen. The floor is set by this
-//         machine: a busy 2-core VM stalls any thread, SCHED_FIFO or not, for 15-50 ms at times
+//         machine: a busy 2-core VM stalls any thread, even SCHED_FIFO, for 15-50 ms at times
 //         (measured with a real-time 1 ms nanosleep loop; see docs/emu.md).
 //
 // The first probe that breaks either limit fails the run and is the one reported.

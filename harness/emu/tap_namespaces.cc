@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include <nlohmann/json.hpp>
+
 namespace wirelab::emu {
 namespace {
 
@@ -119,6 +121,21 @@ int TapNamespaces::duplicate_tap(Side side) const {
   const int fd = fcntl(tap_fds_[index(side)], F_DUPFD_CLOEXEC, 0);
   if (fd < 0) throw PlacementError(errno_text("cannot duplicate a TAP descriptor"));
   return fd;
+}
+
+std::optional<std::uint64_t> TapNamespaces::tap_tx_dropped(Side side) const {
+  const std::string command = "ip -n " + names_[index(side)] + " -s -j link show dev " + taps_[index(side)] + " 2>/dev/null";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return std::nullopt;
+  std::string text;
+  char buffer[1024];
+  while (std::size_t n = fread(buffer, 1, sizeof buffer, pipe)) text.append(buffer, n);
+  pclose(pipe);
+  try {
+    return nlohmann::json::parse(text).at(0).at("stats64").at("tx").at("dropped").get<std::uint64_t>();
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
 }
 
 sim::MacAddress TapNamespaces::tap_mac(Side side) const { return kMacs[index(side)]; }

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "harness/real/placement.h"
@@ -34,6 +35,9 @@ class TapNamespaces : public real::Placement {
   sim::MacAddress tap_mac(real::Side side) const;
   std::string namespace_name(real::Side side) const { return names_[index(side)]; }
   std::string tap_name(real::Side side) const { return taps_[index(side)]; }
+  // Packets the kernel dropped on `side`'s TAP before the link read them (its tx_dropped
+  // counter), or nullopt when it cannot be read.
+  std::optional<std::uint64_t> tap_tx_dropped(real::Side side) const;
 
  private:
   static int index(real::Side side) { return side == real::Side::kServer ? 0 : 1; }
