@@ -133,17 +133,40 @@ TEST(TapNamespaces, RemovesWhatAKilledProcessLeftBehind) {
 
 TEST(EmuBackend, KernelTcpCrossesTheLinkIntactWithItsDelay) {
   REQUIRE_EMU();
-  // 20 Mbit/s, 15 ms each way: the RTT is 30 ms plus queueing; 1 MB needs >= 0.4 s at the rate.
-  const RunResult r = run_emu(emu_bulk("tcp", 1'000'000, 20e6, kDelay_s));
+  // 20 Mbit/s, 15 ms each way, a 20-packet queue: the RTT lies between the base 30 ms and that
+  // plus a full queue and the packet in service (21 x 0.6 ms), plus the lag watch's mean limit
+  // for scheduling noise. 1 MB needs >= 0.4 s at the rate.
+  RunSpec spec = emu_bulk("tcp", 1'000'000, 20e6, kDelay_s);
+  spec.link.queue.limit = 20;
+  spec.reverse = spec.link;
+  const RunResult r = run_emu(spec);
   ASSERT_EQ(r.status, RunResult::Status::kOk) << r.error;
   EXPECT_EQ(metric(r, "integrity_ok"), 1);
   EXPECT_EQ(metric(r, "bytes_delivered"), 1e6);
+  const double packet_s = 1502 * 8 / 20e6;
   EXPECT_GE(metric(r, "rtt_p50_s"), 2 * kDelay_s);
-  EXPECT_LT(metric(r, "rtt_p50_s"), 2 * kDelay_s + 0.030);
+  EXPECT_LT(metric(r, "rtt_p50_s"), 2 * kDelay_s + 21 * packet_s + metric(r, "emu_lag_limit_s"));
   // Never faster than the link: payload share of a 1500-byte packet plus the PPP header.
   EXPECT_LT(metric(r, "goodput_bps"), 20e6 * 1448 / 1502);
   EXPECT_GT(metric(r, "emu_forward_packets"), 1e6 / 1448);
   EXPECT_LE(metric(r, "emu_lag_max_s"), metric(r, "emu_lag_spike_limit_s"));
+}
+
+TEST(EmuBackend, TheReverseDirectionHasItsOwnDelay) {
+  REQUIRE_EMU();
+  // 5 ms forward, 35 ms back, 10-packet queues: PFS's RTT is at least their sum, 40 ms, and at
+  // most that plus a full queue (11 x 0.6 ms) and 8 ms for acknowledgement delay and scheduling
+  // noise. Were the reverse settings ignored it would stay under 20 ms; were they applied both
+  // ways, over 70 ms.
+  RunSpec spec = emu_bulk("pfs", 100'000, 20e6, 0.005);
+  spec.link.queue.limit = 10;
+  spec.reverse = spec.link;
+  spec.reverse.delay_s = 0.035;
+  const RunResult r = run_emu(spec);
+  ASSERT_EQ(r.status, RunResult::Status::kOk) << r.error;
+  EXPECT_EQ(metric(r, "integrity_ok"), 1);
+  EXPECT_GE(metric(r, "rtt_p50_s"), 0.040);
+  EXPECT_LT(metric(r, "rtt_p50_s"), 0.040 + 11 * 1502 * 8 / 20e6 + 0.008);
 }
 
 TEST(EmuBackend, PfsCrossesALossyLinkIntact) {
