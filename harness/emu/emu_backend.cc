@@ -39,9 +39,10 @@ class LinkThread {
     config.reverse = spec.reverse;
     config.seed = spec.seed;
     thread_ = std::thread([this, config] {
-      // No real-time priority: ns-3's wall-clock synchronizer spins through the last 3 ms before
-      // each event, so with traffic (and the 1 ms lag probe) this thread is always runnable; as
-      // SCHED_FIFO it would starve the endpoints of a small machine. The lag watch tells instead.
+      // No real-time priority: ns-3's wall-clock synchronizer sleeps, then spins through the last
+      // few milliseconds (jiffies) before each event, so with traffic (and the 1 ms lag probe)
+      // this thread is always runnable; as SCHED_FIFO it would starve the endpoints of a small
+      // machine. The lag watch tells when the machine could not keep up instead.
       try {
         report_ = sim::run_emu_link(
             config, stop_, [this] { set_state(State::kRunning); },
