@@ -8,6 +8,13 @@
 // the rate model is unchanged. That is what keeps the pipe full on a randomly lossy link (and
 // what makes BBRv1 unfair to loss-based flows on shallow buffers, which BBRv2 later addressed).
 // The draft's optional packet conservation during loss recovery is not implemented.
+//
+// The window also holds three send quanta, as Linux's BBR does (bbr_quantization_budget): a
+// quantum is what the host sends in one go, about a millisecond at the pacing rate, at least
+// two datagrams and at most 64 KB (Linux's TSO/GSO burst, and what our real host puts in one
+// GSO batch). On a path whose round trip is long this is a few datagrams on top of 2 x BDP; on
+// loopback (RTT ~20 us, BDP a few KB) it is what keeps the flow from being window-limited by
+// the hosts' own wake-up latency, exactly the case Linux adds it for.
 #include <algorithm>
 #include <cmath>
 #include <deque>
@@ -22,6 +29,7 @@ constexpr double kCycleGains[8] = {1.25, 0.75, 1, 1, 1, 1, 1, 1};
 constexpr std::uint64_t kBandwidthWindowRounds = 10;
 constexpr Duration kRtpropWindow = std::chrono::seconds(10);
 constexpr Duration kProbeRttDuration = std::chrono::milliseconds(200);
+constexpr std::uint64_t kMaxQuantumBytes = 64 * 1024;
 
 class Bbr : public CongestionController {
  public:
@@ -59,6 +67,13 @@ class Bbr : public CongestionController {
     return pacing_rate_Bps_ * 8.0;
   }
   bool in_slow_start() const override { return state_ == State::kStartup; }
+  std::uint64_t send_quantum() const override {
+    // Linux: bbr_tso_segs_goal, the pacing rate >> sk_pacing_shift (~1 ms) capped at GSO's
+    // 64 KB, at least two segments (Linux allows one below 1.2 Mbit/s; two is the pacer's
+    // default depth, which slow paths keep).
+    const auto per_ms = static_cast<std::uint64_t>(pacing_rate_Bps_ / 1000.0);
+    return std::max(2 * mss_, std::min<std::uint64_t>(per_ms / mss_ * mss_, kMaxQuantumBytes / mss_ * mss_));
+  }
 
  private:
   enum class State { kStartup, kDrain, kProbeBw, kProbeRtt };
@@ -182,7 +197,7 @@ class Bbr : public CongestionController {
   }
 
   void set_cwnd(const AckEvent& ack) {
-    const auto target = static_cast<std::uint64_t>(bdp(cwnd_gain_)) + 3 * mss_;
+    const auto target = static_cast<std::uint64_t>(bdp(cwnd_gain_)) + 3 * send_quantum();
     if (filled_pipe_) cwnd_ = std::min(cwnd_ + ack.bytes_acked, target);
     else if (cwnd_ < target || ack.total_delivered < initial_cwnd_) cwnd_ += ack.bytes_acked;
     cwnd_ = std::max(cwnd_, min_cwnd());

@@ -146,9 +146,14 @@ bool RecvStream::on_frame(std::uint64_t offset, ByteView data, bool fin) {
   highest_ = std::max(highest_, end);
   if (end > contiguous_end_ && data.size > 0) {
     const std::uint64_t skip = offset < contiguous_end_ ? contiguous_end_ - offset : 0;
-    const std::uint64_t at = offset + skip;
-    auto& slot = out_of_order_[at];
-    if (slot.size() < data.size - skip) slot.assign(data.data + skip, data.data + data.size);
+    if (offset <= contiguous_end_) {
+      // In order (the common case): straight into the ready buffer, one copy, no allocation.
+      ready_.insert(ready_.end(), data.data + skip, data.data + data.size);
+      contiguous_end_ = end;
+    } else {
+      auto& slot = out_of_order_[offset];
+      if (slot.size() < data.size) slot.assign(data.data, data.data + data.size);
+    }
   }
   // Move whatever is now in order into the ready buffer.
   while (!out_of_order_.empty() && out_of_order_.begin()->first <= contiguous_end_) {
