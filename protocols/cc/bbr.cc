@@ -10,11 +10,14 @@
 // The draft's optional packet conservation during loss recovery is not implemented.
 //
 // The window also holds three send quanta, as Linux's BBR does (bbr_quantization_budget): a
-// quantum is what the host sends in one go, about a millisecond at the pacing rate, at least
-// two datagrams and at most 64 KB (Linux's TSO/GSO burst, and what our real host puts in one
-// GSO batch). On a path whose round trip is long this is a few datagrams on top of 2 x BDP; on
-// loopback (RTT ~20 us, BDP a few KB) it is what keeps the flow from being window-limited by
-// the hosts' own wake-up latency, exactly the case Linux adds it for.
+// quantum is what the host releases in one go, a millisecond at the pacing rate (Linux's TSO
+// autosizing, sk_pacing_shift 10), at least two datagrams. Linux caps it at 64 KB, the largest
+// TSO/GSO segment; our real host sends a quantum as several 64 KB GSO messages in one wake-up,
+// so the cap here is 512 KB, far above any rate a simulated path has (at 20 Mbit/s a quantum is
+// two datagrams). On a long path the quanta are a few datagrams on top of 2 x BDP; on loopback
+// (RTT ~20 us, BDP a few KB) they are what keeps the flow from being window-limited by the
+// hosts' wake-up latency, and the pacer releasing a quantum per wake-up is what keeps those
+// wake-ups few (each costs tens of microseconds on a busy 2-core VM).
 #include <algorithm>
 #include <cmath>
 #include <deque>
@@ -29,7 +32,7 @@ constexpr double kCycleGains[8] = {1.25, 0.75, 1, 1, 1, 1, 1, 1};
 constexpr std::uint64_t kBandwidthWindowRounds = 10;
 constexpr Duration kRtpropWindow = std::chrono::seconds(10);
 constexpr Duration kProbeRttDuration = std::chrono::milliseconds(200);
-constexpr std::uint64_t kMaxQuantumBytes = 64 * 1024;
+constexpr std::uint64_t kMaxQuantumBytes = 512 * 1024;
 
 class Bbr : public CongestionController {
  public:
@@ -39,6 +42,14 @@ class Bbr : public CongestionController {
   const char* name() const override { return "bbr"; }
 
   void on_packet_sent(Timestamp now, std::uint64_t bytes, std::uint64_t bytes_in_flight) override {
+    // The min-RTT window starts with the flow (Linux: min_rtt_stamp at init), not at the clock's
+    // zero: a host clock such as CLOCK_MONOTONIC reads hours at the first packet, which made
+    // the first ACK find the estimate "expired" and sent the flow to PROBE_RTT (4 packets,
+    // 200 ms) before it had started.
+    if (!started_) {
+      started_ = true;
+      rtprop_stamp_ = now;
+    }
     if (bytes_in_flight == 0 && idle_restart_allowed_) idle_restart_ = true;
   }
 
@@ -68,9 +79,9 @@ class Bbr : public CongestionController {
   }
   bool in_slow_start() const override { return state_ == State::kStartup; }
   std::uint64_t send_quantum() const override {
-    // Linux: bbr_tso_segs_goal, the pacing rate >> sk_pacing_shift (~1 ms) capped at GSO's
-    // 64 KB, at least two segments (Linux allows one below 1.2 Mbit/s; two is the pacer's
-    // default depth, which slow paths keep).
+    // Linux: bbr_tso_segs_goal, the pacing rate >> sk_pacing_shift (~1 ms), at least two
+    // segments (Linux allows one below 1.2 Mbit/s; two is the pacer's default depth, which slow
+    // paths keep).
     const auto per_ms = static_cast<std::uint64_t>(pacing_rate_Bps_ / 1000.0);
     return std::max(2 * mss_, std::min<std::uint64_t>(per_ms / mss_ * mss_, kMaxQuantumBytes / mss_ * mss_));
   }
@@ -227,6 +238,7 @@ class Bbr : public CongestionController {
   bool probe_rtt_round_done_ = false;
   bool idle_restart_ = false;
   bool idle_restart_allowed_ = false;
+  bool started_ = false;
 };
 
 }  // namespace

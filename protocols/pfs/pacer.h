@@ -33,7 +33,12 @@ class Pacer {
   Timestamp next_send_time(Timestamp now, std::uint64_t bytes) {
     refill(now);
     if (rate_Bps_ <= 0 || tokens_ >= static_cast<double>(bytes)) return now;
-    const double wait_s = (static_cast<double>(bytes) - tokens_) / rate_Bps_;
+    // Once held back, a sender with a send quantum waits for a whole quantum, so each wake-up
+    // releases a quantum rather than the one datagram the bucket has refilled by then. With the
+    // default depth this is the datagram itself, as before.
+    const double wanted = capacity_ > default_capacity_ ? std::max(capacity_, static_cast<double>(bytes))
+                                                        : static_cast<double>(bytes);
+    const double wait_s = (wanted - tokens_) / rate_Bps_;
     return now + std::max(Duration{1}, Duration{static_cast<std::int64_t>(wait_s * 1e9) + 1});
   }
 

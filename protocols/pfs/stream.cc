@@ -55,7 +55,14 @@ std::size_t SendStream::write(ByteView data, bool fin, std::uint64_t buffer_limi
   if (fin_written_) return 0;
   const std::uint64_t room = buffer_limit > buffered() ? buffer_limit - buffered() : 0;
   const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(room, data.size));
-  buffer_.insert(buffer_.end(), data.data, data.data + n);
+  const std::size_t held = static_cast<std::size_t>(buffered());
+  if (held + n > buffer_.size()) grow(held + n);
+  if (n) {
+    const std::size_t at = (head_ + held) & (buffer_.size() - 1);
+    const std::size_t first = std::min(n, buffer_.size() - at);
+    std::memcpy(buffer_.data() + at, data.data, first);
+    std::memcpy(buffer_.data(), data.data + first, n - first);
+  }
   write_offset_ += n;
   if (fin && n == data.size) fin_written_ = true;
   return n;
@@ -91,7 +98,10 @@ void SendStream::on_chunk_sent(const StreamChunk& c) {
 }
 
 void SendStream::copy(std::uint64_t offset, std::uint64_t length, std::uint8_t* out) const {
-  std::memcpy(out, buffer_.data() + head_ + (offset - acked_floor_), length);
+  const std::size_t at = (head_ + static_cast<std::size_t>(offset - acked_floor_)) & (buffer_.size() - 1);
+  const std::size_t first = std::min(static_cast<std::size_t>(length), buffer_.size() - at);
+  std::memcpy(out, buffer_.data() + at, first);
+  std::memcpy(out + first, buffer_.data(), static_cast<std::size_t>(length) - first);
 }
 
 void SendStream::on_acked(std::uint64_t offset, std::uint64_t length, bool fin) {
@@ -106,10 +116,9 @@ void SendStream::on_acked(std::uint64_t offset, std::uint64_t length, bool fin) 
   auto first = acked_.ranges().begin();
   if (first != acked_.ranges().end() && first->first <= acked_floor_) {
     const std::uint64_t new_floor = first->second;
-    head_ += static_cast<std::size_t>(new_floor - acked_floor_);
+    if (!buffer_.empty()) head_ = (head_ + static_cast<std::size_t>(new_floor - acked_floor_)) & (buffer_.size() - 1);
     acked_floor_ = new_floor;
     acked_.remove(0, new_floor);
-    compact();
   }
 }
 
@@ -127,12 +136,14 @@ void SendStream::on_lost(std::uint64_t offset, std::uint64_t length, bool fin) {
   if (fin && !fin_acked_) fin_lost_ = true;
 }
 
-void SendStream::compact() {
-  // Drop acknowledged bytes from the front once they are a large share of the buffer.
-  if (head_ > (1u << 20) && head_ * 2 > buffer_.size()) {
-    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(head_));
-    head_ = 0;
-  }
+void SendStream::grow(std::size_t needed) {
+  std::size_t capacity = std::max<std::size_t>(buffer_.size(), 64 * 1024);
+  while (capacity < needed) capacity *= 2;
+  std::vector<std::uint8_t> bigger(capacity);
+  const std::size_t held = static_cast<std::size_t>(buffered());
+  if (held) copy(acked_floor_, held, bigger.data());
+  buffer_.swap(bigger);
+  head_ = 0;
 }
 
 bool RecvStream::on_frame(std::uint64_t offset, ByteView data, bool fin) {
