@@ -112,6 +112,12 @@ void SendStream::on_acked(std::uint64_t offset, std::uint64_t length, bool fin) 
   const std::uint64_t end = offset + length;
   lost_.remove(offset, end);
   if (end <= acked_floor_) return;
+  if (offset <= acked_floor_ && acked_.empty()) {
+    // In order (the common case): the floor moves, no range bookkeeping.
+    if (!buffer_.empty()) head_ = (head_ + static_cast<std::size_t>(end - acked_floor_)) & (buffer_.size() - 1);
+    acked_floor_ = end;
+    return;
+  }
   acked_.add(std::max(offset, acked_floor_), end);
   auto first = acked_.ranges().begin();
   if (first != acked_.ranges().end() && first->first <= acked_floor_) {
