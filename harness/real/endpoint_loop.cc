@@ -58,6 +58,7 @@ EndpointLoop::EndpointLoop(std::unique_ptr<Transport> transport, Role role, Data
   if (epoll_fd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
   add_fd(epoll_fd_, socket_.fd(), kSocket);
   add_fd(epoll_fd_, control_.stop_fd(), kStop);
+  if (peer_) socket_.connect_to(*peer_);
 }
 
 EndpointLoop::~EndpointLoop() {
@@ -110,7 +111,10 @@ void EndpointLoop::receive_all(Timestamp t) {
   for (int round = 0; round < 8; ++round) {
     const std::size_t n = socket_.receive(in_);
     for (std::size_t i = 0; i < n; ++i) {
-      if (!peer_) peer_ = in_.source(i);  // the server answers the first client; one flow per server
+      if (!peer_) {
+        peer_ = in_.source(i);  // the server answers the first client; one flow per server
+        socket_.connect_to(*peer_);
+      }
       const ByteView received = in_.datagram(i);
       const std::size_t segment = in_.segment_size(i);
       if (segment == 0) {
