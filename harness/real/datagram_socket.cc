@@ -105,6 +105,8 @@ std::size_t DatagramSocket::receive(DatagramBatch& batch) {
 void DatagramSocket::send(DatagramBatch& batch, const sockaddr_in& to) {
   // Group the batch into messages: a run of datagrams of one size, the last possibly shorter,
   // is one GSO message; any other datagram is a message of its own.
+  const bool to_connected = connected_ && connected_->sin_addr.s_addr == to.sin_addr.s_addr &&
+                            connected_->sin_port == to.sin_port;
   std::size_t messages = 0;
   for (std::size_t i = 0; i < batch.count_;) {
     const std::size_t segment = batch.sizes_[i];
@@ -117,8 +119,10 @@ void DatagramSocket::send(DatagramBatch& batch, const sockaddr_in& to) {
     }
     msghdr& h = batch.headers_[messages].msg_hdr;
     h = msghdr{};
-    h.msg_name = const_cast<sockaddr_in*>(&to);
-    h.msg_namelen = sizeof to;
+    if (!to_connected) {
+      h.msg_name = const_cast<sockaddr_in*>(&to);
+      h.msg_namelen = sizeof to;
+    }
     h.msg_iov = &batch.iovecs_[i];
     h.msg_iovlen = j - i;
     if (j - i > 1) {
@@ -153,6 +157,12 @@ void DatagramSocket::send(DatagramBatch& batch, const sockaddr_in& to) {
     sent += static_cast<std::size_t>(n);
   }
   batch.count_ = 0;
+}
+
+void DatagramSocket::connect_to(const sockaddr_in& peer) {
+  if (connect(fd_, reinterpret_cast<const sockaddr*>(&peer), sizeof peer) != 0)
+    throw std::system_error(errno, std::generic_category(), "connect(UDP)");
+  connected_ = peer;
 }
 
 sockaddr_in loopback_address(std::uint16_t port) {

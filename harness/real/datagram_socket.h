@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "protocols/core/bytes.h"
@@ -71,10 +72,14 @@ class DatagramSocket {
   std::size_t receive(DatagramBatch& batch);
   // Sends every datagram of `batch` to `to`, then clears it; throws std::system_error.
   void send(DatagramBatch& batch, const sockaddr_in& to);
+  // Fixes the peer (connect(2)): the kernel then keeps the route, and sends to `peer` skip a
+  // route lookup per message; only `peer`'s datagrams are received from then on.
+  void connect_to(const sockaddr_in& peer);
 
  private:
   int fd_ = -1;
   bool gso_ = true;  // cleared when the kernel refuses UDP_SEGMENT
+  std::optional<sockaddr_in> connected_;
 };
 
 sockaddr_in loopback_address(std::uint16_t port);

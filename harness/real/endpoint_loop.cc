@@ -12,9 +12,14 @@
 
 namespace wirelab::real {
 namespace {
-// Datagrams per recvmmsg/sendmmsg call: enough to amortize the system call over a pacing burst,
-// few enough that received acknowledgements are acted on promptly.
-constexpr std::size_t kBatchDatagrams = 32;
+// Messages per recvmmsg call (each up to 64 KB: GRO coalesces datagrams): enough to amortize
+// the system call, few enough that received acknowledgements are acted on promptly.
+constexpr std::size_t kReceiveBatchMessages = 32;
+// Datagrams per sendmmsg call. DatagramSocket::send makes each run of equal-sized datagrams one
+// GSO message of up to 64 KB (44 datagrams of 1472 bytes), so a batch of 88 is two full GSO
+// messages per system call: the kernel's per-message costs (route lookup, skb setup, waking
+// the peer) are paid per 64 KB, as kernel TCP pays them per 64 KB TSO segment.
+constexpr std::size_t kSendBatchDatagrams = 88;
 constexpr std::uint32_t kIpUdpHeaderBytes = 28;
 constexpr Duration kSeriesInterval = std::chrono::milliseconds(100);
 
@@ -41,13 +46,14 @@ EndpointLoop::EndpointLoop(std::unique_ptr<Transport> transport, const workloads
       record_(record),
       control_(control),
       wake_fd_(wake_fd),
-      in_(kBatchDatagrams, 65536),
-      out_(kBatchDatagrams, transport_.max_datagram_size()) {
+      in_(kReceiveBatchMessages, 65536),
+      out_(kSendBatchDatagrams, transport_.max_datagram_size()) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
   add_fd(epoll_fd_, socket_.fd(), kSocket);
   add_fd(epoll_fd_, control_.stop_fd(), kStop);
   if (wake_fd_ >= 0) add_fd(epoll_fd_, wake_fd_, kWake);
+  if (peer_) socket_.connect_to(*peer_);
 }
 
 EndpointLoop::~EndpointLoop() {
@@ -103,7 +109,10 @@ void EndpointLoop::receive_all(Timestamp t) {
   for (int round = 0; round < 8; ++round) {
     const std::size_t n = socket_.receive(in_);
     for (std::size_t i = 0; i < n; ++i) {
-      if (!peer_) peer_ = in_.source(i);  // the server answers the first client; one flow per server
+      if (!peer_) {
+        peer_ = in_.source(i);  // the server answers the first client; one flow per server
+        socket_.connect_to(*peer_);
+      }
       const ByteView received = in_.datagram(i);
       const std::size_t segment = in_.segment_size(i);
       if (segment == 0) {

@@ -6,15 +6,19 @@ markers, so sections measured at different times (or on different machines) can 
 each says when, where and with which command its numbers were taken.
 
 usage: ./lab perf [SECTION...]     (no section: all of them)
-sections: sim-cost, runtime, refcodec-gpu
+sections: sim-cost, runtime, refcodec-gpu, loopback
 """
 import datetime
 import json
 import os
 import platform
 import re
+import socket
+import sqlite3
+import statistics
 import subprocess
 import sys
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DOC = os.path.join(ROOT, "docs", "PERFORMANCE.md")
@@ -75,6 +79,131 @@ def section_sim_cost(build):
         a = sorted(r["wall_s_per_gb"] for r in rows[names[0]])[1]
         b = sorted(r["wall_s_per_gb"] for r in rows[names[1]])[1]
         lines += ["", f"{names[0]} costs {a / b:.2f} x the wall time of {names[1]} per simulated byte."]
+    return "\n".join(lines)
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def iperf3_once(total_bytes, cc, mss):
+    """One iperf3 transfer on 127.0.0.1: (receiver goodput bit/s, CPU seconds of both ends)."""
+    port = free_port()
+    server = subprocess.Popen(["iperf3", "-s", "-1", "-B", "127.0.0.1", "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):  # the server needs a moment to listen; the client fails fast until then
+            out = subprocess.run(["iperf3", "-c", "127.0.0.1", "-p", str(port), "-n", str(total_bytes), "-C", cc,
+                                  "-M", str(mss), "-J"], capture_output=True, text=True)
+            result = json.loads(out.stdout) if out.stdout.strip() else {}
+            if "end" in result and "sum_received" in result["end"]:
+                received = result["end"]["sum_received"]
+                cpu = result["end"].get("cpu_utilization_percent", {})
+                cpu_s = (cpu.get("host_total", 0) + cpu.get("remote_total", 0)) / 100 * received["seconds"]
+                return received["bits_per_second"], cpu_s
+            time.sleep(0.05)
+        raise RuntimeError(f"iperf3 did not run: {out.stdout[-300:]} {out.stderr[-300:]}")
+    finally:
+        try:
+            server.wait(timeout=5)  # -1: it exits after its one test
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def spread(values):
+    values = sorted(values)
+    return statistics.median(values), values[0], values[-1]
+
+
+def section_loopback(build):
+    scenario = os.path.join(ROOT, "scenarios", "loopback.yaml")
+    text = open(scenario).read()
+    total_bytes = int(float(re.search(r"^\s*bytes:\s*(\d+(?:\.\d+)?)MB\s*$", text, re.M).group(1)) * 1e6)
+    mtu = int(re.search(r"^\s*mtu:\s*(\d+)\s*$", text, re.M).group(1))
+    repetitions = 3
+    os.makedirs(os.path.join(ROOT, "results"), exist_ok=True)
+    db = os.path.join(ROOT, "results", "perf-loopback.db")
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(db + suffix):
+            os.remove(db + suffix)
+    load_before = os.getloadavg()[0]
+    # iperf3 before and after the campaign, so a machine that gets busier or quieter while the
+    # campaign runs shows in iperf3's spread rather than only in the ratio.
+    iperf = [iperf3_once(total_bytes, "cubic", mtu - 40) for _ in range(repetitions)]
+    command = [os.path.join(build, "harness", "wirelab"), "run", scenario, "--db", db, "--jobs", "1"]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    iperf += [iperf3_once(total_bytes, "cubic", mtu - 40) for _ in range(repetitions)]
+    load_after = os.getloadavg()[0]
+
+    con = sqlite3.connect(db)
+    rows = {}
+    order = []
+    for run_id, label, status in con.execute("select id, label, status from runs order by id"):
+        metrics = dict(con.execute("select name, value from metrics where run_id = ?", (run_id,)).fetchall())
+        if label not in rows:
+            order.append(label)
+        rows.setdefault(label, []).append((status, metrics))
+    campaign = con.execute("select id, git_commit from campaigns order by id desc limit 1").fetchone()
+    con.close()
+
+    def summary(label):
+        runs = rows[label]
+        ok = [m for st, m in runs if st == "ok"]
+        goodputs = [m["goodput_bps"] for m in ok]
+        cpus = [m["cpu_seconds"] for m in ok if "cpu_seconds" in m]
+        integrity = sum(1 for m in ok if m.get("integrity_ok") == 1)
+        return {"runs": len(runs), "ok": len(ok), "integrity": integrity, "goodput": spread(goodputs) if goodputs else None,
+                "cpu": statistics.median(cpus) if cpus else None}
+
+    stats = {label: summary(label) for label in order}
+    iperf_goodput = spread([g for g, _ in iperf])
+    iperf_cpu = statistics.median(c for _, c in iperf)
+    seeds = max(s["runs"] for s in stats.values())
+    lines = [
+        "## Loopback: PFS, kernel TCP, QUIC and iperf3",
+        "",
+        f"One bulk flow of {total_bytes / 1e6:.0f} MB on 127.0.0.1, real backend (`scenarios/loopback.yaml`:",
+        f"pfs with its default cc bbr, kernel tcp cubic, quic cubic; {seeds} seeds each, one run at a time, in",
+        "one campaign), and iperf3 with the same congestion control, MSS and transfer size",
+        f"(`iperf3 -c 127.0.0.1 -n {total_bytes} -C cubic -M {mtu - 40}`), {repetitions} times before and {repetitions} times after the",
+        "campaign, as an independent check of the kernel TCP runner. Goodput is bytes delivered / flow",
+        "completion time (iperf3: its receiver's figure); CPU seconds are user + system time of both",
+        "ends of one transfer (wirelab: the run's worker process; iperf3: its own client + server figure).",
+        "",
+        f"Command: `./lab perf loopback` (runs `wirelab run scenarios/loopback.yaml --db results/perf-loopback.db --jobs 1`",
+        f"between the iperf3 runs)",
+        f"Measured on: {machine()}; 1-minute load average {load_before:.1f} before, {load_after:.1f} after",
+        "",
+        "| protocol | runs ok | integrity | goodput median Gbit/s | min - max | CPU s per run (median) | CPU s per GB |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    gb = total_bytes / 1e9
+    for label in order:
+        s = stats[label]
+        g = s["goodput"]
+        goodput = f"{g[0] / 1e9:.2f} | {g[1] / 1e9:.2f} - {g[2] / 1e9:.2f}" if g else "- | -"
+        cpu = f"{s['cpu']:.2f} | {s['cpu'] / gb:.2f}" if s["cpu"] is not None else "- | -"
+        lines.append(f"| {label} | {s['ok']}/{s['runs']} | {s['integrity']}/{s['runs']} | {goodput} | {cpu} |")
+    lines.append(f"| iperf3 (cubic) | {len(iperf)}/{len(iperf)} | - | {iperf_goodput[0] / 1e9:.2f} | "
+                 f"{iperf_goodput[1] / 1e9:.2f} - {iperf_goodput[2] / 1e9:.2f} | {iperf_cpu:.2f} | {iperf_cpu / gb:.2f} |")
+
+    def median_of(label):
+        s = stats.get(label)
+        return s["goodput"][0] if s and s["goodput"] else None
+
+    pfs, tcp, quic = median_of("pfs"), median_of("tcp-cubic"), median_of("quic-cubic")
+    lines.append("")
+    if pfs and tcp:
+        verdict = "meets" if pfs >= 0.5 * tcp else "does not meet"
+        lines.append(f"- PFS / kernel TCP (medians): **{pfs / tcp:.2f}** ({verdict} the bar of 0.5).")
+    if tcp:
+        verdict = "within" if abs(tcp / iperf_goodput[0] - 1) <= 0.2 else "not within"
+        lines.append(f"- kernel TCP runner / iperf3 (medians): **{tcp / iperf_goodput[0]:.2f}** ({verdict} 20 %).")
+    if quic and tcp:
+        lines.append(f"- QUIC (ngtcp2) / kernel TCP (medians): {quic / tcp:.2f}.")
     return "\n".join(lines)
 
 
@@ -174,7 +303,8 @@ def section_runtime(build):
     return "\n".join(lines)
 
 
-SECTIONS = {"sim-cost": section_sim_cost, "runtime": section_runtime, "refcodec-gpu": section_refcodec_gpu}
+SECTIONS = {"sim-cost": section_sim_cost, "runtime": section_runtime, "refcodec-gpu": section_refcodec_gpu,
+            "loopback": section_loopback}
 
 
 def main():

@@ -8,6 +8,16 @@
 // the rate model is unchanged. That is what keeps the pipe full on a randomly lossy link (and
 // what makes BBRv1 unfair to loss-based flows on shallow buffers, which BBRv2 later addressed).
 // The draft's optional packet conservation during loss recovery is not implemented.
+//
+// The window also holds three send quanta, as Linux's BBR does (bbr_quantization_budget): a
+// quantum is what the host releases in one go, a millisecond at the pacing rate (Linux's TSO
+// autosizing, sk_pacing_shift 10), at least two datagrams. Linux caps it at 64 KB, the largest
+// TSO/GSO segment; our real host sends a quantum as several 64 KB GSO messages in one wake-up,
+// so the cap here is 512 KB, far above any rate a simulated path has (at 20 Mbit/s a quantum is
+// two datagrams). On a long path the quanta are a few datagrams on top of 2 x BDP; on loopback
+// (RTT ~20 us, BDP a few KB) they are what keeps the flow from being window-limited by the
+// hosts' wake-up latency, and the pacer releasing a quantum per wake-up is what keeps those
+// wake-ups few (each costs tens of microseconds on a busy 2-core VM).
 #include <algorithm>
 #include <cmath>
 #include <deque>
@@ -22,6 +32,7 @@ constexpr double kCycleGains[8] = {1.25, 0.75, 1, 1, 1, 1, 1, 1};
 constexpr std::uint64_t kBandwidthWindowRounds = 10;
 constexpr Duration kRtpropWindow = std::chrono::seconds(10);
 constexpr Duration kProbeRttDuration = std::chrono::milliseconds(200);
+constexpr std::uint64_t kMaxQuantumBytes = 512 * 1024;
 
 class Bbr : public CongestionController {
  public:
@@ -31,6 +42,14 @@ class Bbr : public CongestionController {
   const char* name() const override { return "bbr"; }
 
   void on_packet_sent(Timestamp now, std::uint64_t bytes, std::uint64_t bytes_in_flight) override {
+    // The min-RTT window starts with the flow (Linux: min_rtt_stamp at init), not at the clock's
+    // zero: a host clock such as CLOCK_MONOTONIC reads hours at the first packet, which made
+    // the first ACK find the estimate "expired" and sent the flow to PROBE_RTT (4 packets,
+    // 200 ms) before it had started.
+    if (!started_) {
+      started_ = true;
+      rtprop_stamp_ = now;
+    }
     if (bytes_in_flight == 0 && idle_restart_allowed_) idle_restart_ = true;
   }
 
@@ -59,6 +78,13 @@ class Bbr : public CongestionController {
     return pacing_rate_Bps_ * 8.0;
   }
   bool in_slow_start() const override { return state_ == State::kStartup; }
+  std::uint64_t send_quantum() const override {
+    // Linux: bbr_tso_segs_goal, the pacing rate >> sk_pacing_shift (~1 ms), at least two
+    // segments (Linux allows one below 1.2 Mbit/s; two is the pacer's default depth, which slow
+    // paths keep).
+    const auto per_ms = static_cast<std::uint64_t>(pacing_rate_Bps_ / 1000.0);
+    return std::max(2 * mss_, std::min<std::uint64_t>(per_ms / mss_ * mss_, kMaxQuantumBytes / mss_ * mss_));
+  }
 
  private:
   enum class State { kStartup, kDrain, kProbeBw, kProbeRtt };
@@ -141,7 +167,7 @@ class Bbr : public CongestionController {
       // this an application-limited flow, whose samples sit a few microseconds above the
       // minimum, dropped to 4 packets for 200 ms every 10 s: RPC p99 rose from 22 to 300 ms at
       // a quarter of capacity (scenarios/rpc-knee.yaml).
-      if (rtprop_expired_ && ack.latest_rtt * 8 <= rtprop_ * 9) rtprop_expired_ = false;
+      if (rtprop_expired_ && rtprop_ != Duration::max() && ack.latest_rtt * 8 <= rtprop_ * 9) rtprop_expired_ = false;
       rtprop_ = ack.latest_rtt;
       rtprop_stamp_ = ack.now;
     }
@@ -188,7 +214,7 @@ class Bbr : public CongestionController {
   }
 
   void set_cwnd(const AckEvent& ack) {
-    const auto target = static_cast<std::uint64_t>(bdp(cwnd_gain_)) + 3 * mss_;
+    const auto target = static_cast<std::uint64_t>(bdp(cwnd_gain_)) + 3 * send_quantum();
     if (filled_pipe_) cwnd_ = std::min(cwnd_ + ack.bytes_acked, target);
     else if (cwnd_ < target || ack.total_delivered < initial_cwnd_) cwnd_ += ack.bytes_acked;
     cwnd_ = std::max(cwnd_, min_cwnd());
@@ -218,6 +244,7 @@ class Bbr : public CongestionController {
   bool probe_rtt_round_done_ = false;
   bool idle_restart_ = false;
   bool idle_restart_allowed_ = false;
+  bool started_ = false;
 };
 
 }  // namespace

@@ -55,6 +55,9 @@ class CongestionController {
   virtual std::uint64_t congestion_window() const = 0;
   virtual std::optional<double> pacing_rate_bps() const { return std::nullopt; }
   virtual bool in_slow_start() const { return false; }
+  // Bytes the sender may release in one burst when pacing (the pacer's bucket depth). Zero:
+  // the connection's default (two datagrams).
+  virtual std::uint64_t send_quantum() const { return 0; }
 };
 
 struct CcParams {

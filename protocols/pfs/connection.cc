@@ -557,6 +557,7 @@ std::optional<std::size_t> Connection::poll_transmit(Timestamp now, MutableByteV
       rate_bps = gain * 8.0 * static_cast<double>(cc_->congestion_window()) / to_seconds(rtt_.smoothed());
     }
     pacer_.set_rate(rate_bps);
+    pacer_.set_burst_bytes(cc_->send_quantum());
     const Timestamp release = pacer_.next_send_time(now, limit);
     if (release > now) {
       pacing_release_ = release;

@@ -55,7 +55,14 @@ std::size_t SendStream::write(ByteView data, bool fin, std::uint64_t buffer_limi
   if (fin_written_) return 0;
   const std::uint64_t room = buffer_limit > buffered() ? buffer_limit - buffered() : 0;
   const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(room, data.size));
-  buffer_.insert(buffer_.end(), data.data, data.data + n);
+  const std::size_t held = static_cast<std::size_t>(buffered());
+  if (held + n > buffer_.size()) grow(held + n);
+  if (n) {
+    const std::size_t at = (head_ + held) & (buffer_.size() - 1);
+    const std::size_t first = std::min(n, buffer_.size() - at);
+    std::memcpy(buffer_.data() + at, data.data, first);
+    std::memcpy(buffer_.data(), data.data + first, n - first);
+  }
   write_offset_ += n;
   if (fin && n == data.size) fin_written_ = true;
   return n;
@@ -91,7 +98,10 @@ void SendStream::on_chunk_sent(const StreamChunk& c) {
 }
 
 void SendStream::copy(std::uint64_t offset, std::uint64_t length, std::uint8_t* out) const {
-  std::memcpy(out, buffer_.data() + head_ + (offset - acked_floor_), length);
+  const std::size_t at = (head_ + static_cast<std::size_t>(offset - acked_floor_)) & (buffer_.size() - 1);
+  const std::size_t first = std::min(static_cast<std::size_t>(length), buffer_.size() - at);
+  std::memcpy(out, buffer_.data() + at, first);
+  std::memcpy(out + first, buffer_.data(), static_cast<std::size_t>(length) - first);
 }
 
 void SendStream::on_acked(std::uint64_t offset, std::uint64_t length, bool fin) {
@@ -102,14 +112,19 @@ void SendStream::on_acked(std::uint64_t offset, std::uint64_t length, bool fin) 
   const std::uint64_t end = offset + length;
   lost_.remove(offset, end);
   if (end <= acked_floor_) return;
+  if (offset <= acked_floor_ && acked_.empty()) {
+    // In order (the common case): the floor moves, no range bookkeeping.
+    if (!buffer_.empty()) head_ = (head_ + static_cast<std::size_t>(end - acked_floor_)) & (buffer_.size() - 1);
+    acked_floor_ = end;
+    return;
+  }
   acked_.add(std::max(offset, acked_floor_), end);
   auto first = acked_.ranges().begin();
   if (first != acked_.ranges().end() && first->first <= acked_floor_) {
     const std::uint64_t new_floor = first->second;
-    head_ += static_cast<std::size_t>(new_floor - acked_floor_);
+    if (!buffer_.empty()) head_ = (head_ + static_cast<std::size_t>(new_floor - acked_floor_)) & (buffer_.size() - 1);
     acked_floor_ = new_floor;
     acked_.remove(0, new_floor);
-    compact();
   }
 }
 
@@ -127,12 +142,14 @@ void SendStream::on_lost(std::uint64_t offset, std::uint64_t length, bool fin) {
   if (fin && !fin_acked_) fin_lost_ = true;
 }
 
-void SendStream::compact() {
-  // Drop acknowledged bytes from the front once they are a large share of the buffer.
-  if (head_ > (1u << 20) && head_ * 2 > buffer_.size()) {
-    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(head_));
-    head_ = 0;
-  }
+void SendStream::grow(std::size_t needed) {
+  std::size_t capacity = std::max<std::size_t>(buffer_.size(), 64 * 1024);
+  while (capacity < needed) capacity *= 2;
+  std::vector<std::uint8_t> bigger(capacity);
+  const std::size_t held = static_cast<std::size_t>(buffered());
+  if (held) copy(acked_floor_, held, bigger.data());
+  buffer_.swap(bigger);
+  head_ = 0;
 }
 
 bool RecvStream::on_frame(std::uint64_t offset, ByteView data, bool fin) {
@@ -146,9 +163,14 @@ bool RecvStream::on_frame(std::uint64_t offset, ByteView data, bool fin) {
   highest_ = std::max(highest_, end);
   if (end > contiguous_end_ && data.size > 0) {
     const std::uint64_t skip = offset < contiguous_end_ ? contiguous_end_ - offset : 0;
-    const std::uint64_t at = offset + skip;
-    auto& slot = out_of_order_[at];
-    if (slot.size() < data.size - skip) slot.assign(data.data + skip, data.data + data.size);
+    if (offset <= contiguous_end_) {
+      // In order (the common case): straight into the ready buffer, one copy, no allocation.
+      ready_.insert(ready_.end(), data.data + skip, data.data + data.size);
+      contiguous_end_ = end;
+    } else {
+      auto& slot = out_of_order_[offset];
+      if (slot.size() < data.size) slot.assign(data.data, data.data + data.size);
+    }
   }
   // Move whatever is now in order into the ready buffer.
   while (!out_of_order_.empty() && out_of_order_.begin()->first <= contiguous_end_) {

@@ -64,9 +64,12 @@ class SendStream {
   bool fin_written() const { return fin_written_; }
 
  private:
-  void compact();
+  void grow(std::size_t needed);
 
-  std::vector<std::uint8_t> buffer_;  // bytes [acked_floor_ - head_, write_offset_)
+  // A ring (size a power of two, or empty) holding bytes [acked_floor_, write_offset_) from
+  // index head_ on, wrapping: acknowledged bytes leave by moving head_, never by moving bytes.
+  // (A vector erased from the front moved megabytes per acknowledgement batch.)
+  std::vector<std::uint8_t> buffer_;
   std::size_t head_ = 0;              // index in buffer_ of offset acked_floor_
   std::uint64_t acked_floor_ = 0;     // every byte below is acknowledged
   std::uint64_t write_offset_ = 0;
