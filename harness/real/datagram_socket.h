@@ -71,6 +71,9 @@ class DatagramSocket {
   std::size_t receive(DatagramBatch& batch);
   // Sends every datagram of `batch` to `to`, then clears it; throws std::system_error.
   void send(DatagramBatch& batch, const sockaddr_in& to);
+  // One datagram per send message from now on (no UDP GSO): a packet capture then holds each
+  // datagram as its own packet instead of one coalesced super-packet.
+  void disable_segmentation_offload() { gso_ = false; }
 
  private:
   int fd_ = -1;

@@ -141,6 +141,7 @@ class TcpInfoSampler {
     const tcp_info info = read_tcp_info(fd_);
     record_.retransmitted_bytes = static_cast<std::uint64_t>(info.tcpi_total_retrans) * info.tcpi_snd_mss;
     record_.wire_bytes = info.tcpi_bytes_sent + kIpTcpHeaderBytes * info.tcpi_segs_out;
+    record_.tcp_segments_sent = info.tcpi_segs_out;
   }
 
  private:
@@ -179,6 +180,16 @@ void writer(int conn, std::optional<std::uint64_t> bulk_bytes, std::uint64_t con
   if (written == total) shutdown(conn, SHUT_WR);
   // Keep sampling while the last window drains, until the reader has everything.
   while (wait_for(conn, 0, control, 1)) sampler.maybe_sample(monotonic_now());
+  // The reader closes its end when it is done; the kernel acknowledges that FIN before it wakes
+  // us, so TCP_INFO read after it counts the last segment this socket sends (it closes quietly:
+  // it has nothing unread). Bounded: a peer that never closes costs at most 200 ms here.
+  if (control.stopped()) {
+    pollfd fds{conn, POLLRDHUP, 0};
+    const Timestamp until = monotonic_now() + std::chrono::milliseconds(200);
+    while (monotonic_now() < until && !(fds.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+      if (poll(&fds, 1, 10) < 0 && errno != EINTR) break;
+    }
+  }
   sampler.finish();
 }
 
@@ -205,7 +216,8 @@ std::string kernel_congestion_control(const std::string& scenario_cc) {
 
 void run_kernel_tcp_flow(const std::string& kernel_cc, std::uint32_t link_mtu, const Placement& placement,
                          std::optional<std::uint64_t> bulk_bytes,
-                         std::uint64_t content_seed, FlowRecord& record, RunControl& control) {
+                         std::uint64_t content_seed, FlowRecord& record, RunControl& control,
+                         const BeforeTraffic& before_traffic) {
   std::thread reading;
   try {
     Fd listener, conn;
@@ -217,6 +229,12 @@ void run_kernel_tcp_flow(const std::string& kernel_cc, std::uint32_t link_mtu, c
     socklen_t len = sizeof address;
     getsockname(listener.get(), reinterpret_cast<sockaddr*>(&address), &len);
     if (listen(listener.get(), 1) != 0) fail("listen");
+    // The client's port is fixed before the SYN, so a capture can be filtered to this connection.
+    sockaddr_in client_address = placement.address(Side::kClient);
+    if (bind(conn.get(), reinterpret_cast<sockaddr*>(&client_address), sizeof client_address) != 0) fail("bind(TCP client)");
+    len = sizeof client_address;
+    getsockname(conn.get(), reinterpret_cast<sockaddr*>(&client_address), &len);
+    if (before_traffic) before_traffic(address, client_address);
     reading = std::thread(reader, listener.get(), bulk_bytes, content_seed, std::ref(record), std::ref(control));
 
     if (setsockopt(conn.get(), IPPROTO_TCP, TCP_CONGESTION, kernel_cc.data(),

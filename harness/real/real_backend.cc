@@ -16,8 +16,12 @@
 //                x tcpi_snd_mss (the kernel counts segments, not bytes).
 #include "harness/real/real_backend.h"
 
+#include <arpa/inet.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <stdexcept>
@@ -29,6 +33,7 @@
 #include "harness/real/flow_record.h"
 #include "harness/real/kernel_tcp.h"
 #include "harness/real/monotonic_clock.h"
+#include "harness/real/pcap_capture.h"
 #include "harness/real/placement.h"
 #include "harness/real/run_control.h"
 #include "protocols/pfs/pfs.h"
@@ -55,6 +60,53 @@ double percentile(std::vector<double> values, double q) {
   const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size())));
   return values[std::min(values.size() - 1, rank == 0 ? 0 : rank - 1)];
 }
+
+std::string dotted(const sockaddr_in& a) {
+  char text[INET_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET, &a.sin_addr, text, sizeof text);
+  return text;
+}
+
+// A run's pcap (capture: true): one file, <capture stem>.pcap, on the placement's capture
+// interface, filtered to the run's two sockets. The flow runner starts it through hook() once
+// both ends are bound; finish() stops it and records the file and its drop count.
+class RunCapture {
+ public:
+  RunCapture(const RunSpec& spec, const Placement& placement)
+      : enabled_(spec.capture), point_(placement.capture_point()), path_(spec.capture_file_stem() + ".pcap") {}
+
+  bool enabled() const { return enabled_; }
+
+  void start(const char* transport, const sockaddr_in& server, const sockaddr_in& client) {
+    if (!enabled_) return;
+    PcapCaptureOptions options;
+    options.interface = point_.interface;
+    options.netns = point_.netns;
+    options.path = path_;
+    options.filter = std::string(transport) + " and host " + dotted(server) + " and host " + dotted(client) +
+                     " and port " + std::to_string(ntohs(server.sin_port)) + " and port " +
+                     std::to_string(ntohs(client.sin_port));
+    capture_.emplace(options);
+  }
+
+  BeforeTraffic hook(const char* transport) {
+    if (!enabled_) return {};
+    return [this, transport](const sockaddr_in& server, const sockaddr_in& client) { start(transport, server, client); };
+  }
+
+  void finish(RunResult& result) {
+    if (!capture_) return;
+    const PcapCapture::Stats stats = capture_->stop();
+    result.artifacts.push_back({"pcap", path_});
+    result.add("capture_drops", static_cast<double>(stats.packets_dropped), "count");
+  }
+
+ private:
+  bool enabled_;
+  CapturePoint point_;
+  std::string path_;
+  std::optional<PcapCapture> capture_;
+};
 
 void add_series(const FlowRecord& record, RunResult& result) {
   result.series.insert(result.series.end(), record.sender_series.begin(), record.sender_series.end());
@@ -101,6 +153,17 @@ RunResult run_hosted(const RunSpec& spec, const Placement& placement, const Tran
   std::optional<DatagramSocket> server_socket, client_socket;
   placement.within(Side::kServer, [&] { server_socket.emplace(placement.address(Side::kServer)); });
   placement.within(Side::kClient, [&] { client_socket.emplace(placement.address(Side::kClient)); });
+  RunCapture capture(spec, placement);
+  if (capture.enabled()) {
+    // One captured packet per datagram: without GSO nothing is coalesced on the way to the tap.
+    server_socket->disable_segmentation_offload();
+    client_socket->disable_segmentation_offload();
+    try {
+      capture.start("udp", server_socket->local_address(), client_socket->local_address());
+    } catch (const CaptureError& e) {
+      return failed(e.what());
+    }
+  }
   FlowRecord record;
   RunControl control(monotonic_now(), spec.duration_s);
   auto host = [&](bool client) {
@@ -119,7 +182,10 @@ RunResult run_hosted(const RunSpec& spec, const Placement& placement, const Tran
   std::thread client(host, true);
   client.join();
   server.join();
-  return bulk_result(spec, record, control);
+  RunResult result = bulk_result(spec, record, control);
+  result.add("packets_sent", static_cast<double>(record.datagrams_sent), "count");
+  capture.finish(result);
+  return result;
 }
 
 RunResult run_tcp(const RunSpec& spec, const Placement& placement) {
@@ -132,8 +198,13 @@ RunResult run_tcp(const RunSpec& spec, const Placement& placement) {
   }
   FlowRecord record;
   RunControl control(monotonic_now(), spec.duration_s);
-  run_kernel_tcp_flow(kernel_cc, spec.link.mtu, placement, spec.workload.bytes, content_seed(spec, 0), record, control);
-  return bulk_result(spec, record, control);
+  RunCapture capture(spec, placement);
+  run_kernel_tcp_flow(kernel_cc, spec.link.mtu, placement, spec.workload.bytes, content_seed(spec, 0), record, control,
+                      capture.hook("tcp"));
+  RunResult result = bulk_result(spec, record, control);
+  result.add("packets_sent", static_cast<double>(record.tcp_segments_sent), "count");
+  capture.finish(result);
+  return result;
 }
 
 RunResult run_udp(const RunSpec& spec, const Placement& placement) {
@@ -149,8 +220,13 @@ RunResult run_udp(const RunSpec& spec, const Placement& placement) {
   config.bulk_bytes = spec.workload.bytes;
   FlowRecord record;
   RunControl control(monotonic_now(), spec.duration_s);
+  RunCapture capture(spec, placement);
+  config.segmentation_offload = !capture.enabled();
+  config.before_traffic = capture.hook("udp");
   run_constant_rate_udp_flow(config, placement, record, control);
   RunResult result;
+  capture.finish(result);
+  result.add("packets_sent", static_cast<double>(record.datagrams_sent), "count");
   result.sim_seconds = control.seconds_since_start(monotonic_now());
   const double span_s = record.last_rx_s ? *record.last_rx_s - record.start_s : 0;
   const double sent = static_cast<double>(record.datagrams_sent);
@@ -176,7 +252,6 @@ std::string unsupported_reason(const RunSpec& spec) {
   if (spec.topology.kind != TopologySpec::Kind::kPointToPoint || spec.topology.flows != 1)
     return "the real backend runs one point-to-point flow only so far";
   if (spec.workload.kind != WorkloadSpec::Kind::kBulk) return "the real backend runs workload kind bulk only";
-  if (spec.capture) return "the real backend does not capture packets (pcap) yet; run without capture";
   if (spec.link.mtu < 576 || spec.link.mtu > 65535) return "the real backend needs link.mtu in [576, 65535]";
   if (spec.protocol.name == "tcp") {
     const std::string* cc = spec.protocol.option("cc");
@@ -205,10 +280,18 @@ RunResult run(const RunSpec& spec) {
         return pfs::make_transport(config, client ? pfs::Role::kClient : pfs::Role::kServer, seed);
       });
     }
-    const quic::QuicConfig config = quic::config_from_options(spec.protocol.options, max_datagram);
-    return run_hosted(spec, *placement, [config](bool client, std::uint64_t seed) {
+    quic::QuicConfig config = quic::config_from_options(spec.protocol.options, max_datagram);
+    // The TLS key log beside the pcap (same stem, .keys), so tshark can decrypt the capture.
+    if (spec.capture) {
+      config.keylog_path = spec.capture_file_stem() + ".keys";
+      std::remove(config.keylog_path.c_str());
+    }
+    RunResult result = run_hosted(spec, *placement, [config](bool client, std::uint64_t seed) {
       return quic::make_transport(config, client ? quic::Role::kClient : quic::Role::kServer, seed);
     });
+    if (spec.capture && access(config.keylog_path.c_str(), R_OK) == 0)
+      result.artifacts.push_back({"keylog", config.keylog_path});
+    return result;
   } catch (const std::exception& e) {
     return failed(e.what());
   }
