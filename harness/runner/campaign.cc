@@ -103,7 +103,7 @@ std::string capture_stem_for(const std::string& dir, const PlannedRun& run) {
     name += index;
     std::string text;
     for (auto it = run.params.begin(); it != run.params.end(); ++it)
-      text += (text.empty() ? "" : ",") + it.key() + "=" + (it->is_string() ? it->get<std::string>() : it->dump());
+      text += (text.empty() ? "" : "_") + it.key() + "=" + (it->is_string() ? it->get<std::string>() : it->dump());
     if (text.size() <= 160) name += "-" + text;
   }
   name += "-seed" + std::to_string(run.spec.seed);

@@ -26,7 +26,8 @@ std::string default_capture_root(const std::string& db_path);
 // std::runtime_error naming the directory and the reason otherwise. Writes nothing else.
 void prepare_capture_directory(const std::string& dir);
 
-// Where one run's capture files go, without extension: <dir>/<scenario>-<label>[-p<point>-<params>]-seed<N>.
+// Where one run's capture files go, without extension: <dir>/<scenario>-<label>[-p<point>-<params>]-seed<N>,
+// params as path=value joined by '_' (e.g. quickstart-pfs-p02-link.loss=0.02-seed1).
 // Unique per run of a campaign (label, sweep point and seed are), readable, and a valid file name.
 std::string capture_stem_for(const std::string& dir, const PlannedRun& run);
 
