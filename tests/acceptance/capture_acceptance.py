@@ -170,10 +170,10 @@ def check_counts(db, campaign, exact, expected_runs, mtu=1500):
     return runs
 
 
-def check_quic_decrypts(run):
+def check_quic_decrypts(run, what):
     pcap, keys = run["artifacts"]["pcap"], run["artifacts"].get("keylog")
     if not keys:
-        check(False, "quic run has a key log")
+        check(False, what + ": quic run has a key log")
         return
     ports = tshark("-r", pcap, "-c", "1", "-T", "fields", "-e", "udp.srcport", "-e", "udp.dstport").split()
     decode = []
@@ -182,11 +182,11 @@ def check_quic_decrypts(run):
     # Coalesced long-header packets in one datagram list a version each: "v1,v1".
     versions = set(",".join(tshark("-r", pcap, *decode, "-Y", "quic.long.packet_type == 0", "-T", "fields",
                                    "-e", "quic.version").split()).split(","))
-    check(versions == {"0x00000001"}, "real quic: Initial packets are QUIC version 1 (%s)" % versions)
+    check(versions == {"0x00000001"}, what + ": Initial packets are QUIC version 1 (%s)" % versions)
     rows = tshark("-r", pcap, *decode, "-o", "tls.keylog_file:" + keys, "-Y", "quic.stream_data", "-T", "fields",
                   "-E", "separator=;", "-E", "occurrence=a", "-E", "aggregator=|",
                   "-e", "quic.stream.offset", "-e", "quic.stream_data").splitlines()
-    check(len(rows) > 100, "real quic: %d packets with decrypted STREAM frames" % len(rows))
+    check(len(rows) > 100, what + ": %d packets with decrypted STREAM frames" % len(rows))
     seed = run["seed"] * 1000003  # content seed of flow 0
     checked = matched = 0
     covered = set()
@@ -201,8 +201,8 @@ def check_quic_decrypts(run):
             matched += data == splitmix_pattern(seed, offset, len(data))
             covered.add(offset)
     check(checked > 0 and matched == checked,
-          "real quic: decrypted STREAM data equals the bulk pattern at its offset (%d of %d frames)" % (matched, checked))
-    check(0 in covered, "real quic: the stream's first bytes (offset 0) decrypt")
+          what + ": decrypted STREAM data equals the bulk pattern at its offset (%d of %d frames)" % (matched, checked))
+    check(0 in covered, what + ": the stream's first bytes (offset 0) decrypt")
 
 
 def main():
@@ -215,6 +215,7 @@ def main():
         db = os.path.join(scratch, "results", "wirelab.db")
         sim = run_campaign(binary, scratch, db, "sim-p2p", SIM_P2P)
         runs = check_counts(db, sim, "sim-exact", 8)
+        check_quic_decrypts([r for r in runs if r["label"].startswith("quic")][-1], "sim quic")
         check(all(os.path.dirname(r["artifacts"].get("pcap", "")) == os.path.join(scratch, "results", "captures", str(sim))
                   for r in runs), "pcaps are under captures/<campaign id>/ next to the database")
         dumbbell = run_campaign(binary, scratch, db, "sim-dumbbell", SIM_DUMBBELL)
@@ -225,7 +226,7 @@ def main():
             if placement == "loopback":
                 quic = [r for r in runs if r["label"].startswith("quic")]
                 if quic:
-                    check_quic_decrypts(quic[0])
+                    check_quic_decrypts(quic[0], "real quic")
 
         show = subprocess.run([binary, "show", str(runs[0]["id"]), "--db", db], capture_output=True, text=True)
         check(runs[0]["artifacts"]["pcap"] in show.stdout, "wirelab show prints the pcap path")
