@@ -41,8 +41,9 @@ class Placement {
   virtual sockaddr_in address(Side side) const = 0;
   // Runs `fn` with the calling thread in `side`'s network namespace, then switches back.
   virtual void within(Side side, const std::function<void()>& fn) const = 0;
-  // loopback: `lo`; namespaces: the client's end of the veth pair, inside its namespace.
-  virtual CapturePoint capture_point() const = 0;
+  // loopback: `lo`; namespaces: the client's end of the veth pair, inside its namespace. A
+  // placement without one (empty interface) makes `capture: true` runs fail with a message.
+  virtual CapturePoint capture_point() const { return {}; }
 };
 
 // Called by a flow runner once both ends' sockets are bound and before the first packet, with

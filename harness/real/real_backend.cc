@@ -79,6 +79,7 @@ class RunCapture {
 
   void start(const char* transport, const sockaddr_in& server, const sockaddr_in& client) {
     if (!enabled_) return;
+    if (point_.interface.empty()) throw CaptureError("capture: this placement has no interface to capture on");
     PcapCaptureOptions options;
     options.interface = point_.interface;
     options.netns = point_.netns;
