@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "protocols/workloads/session.h"
+
 namespace wirelab::sim {
 
 struct FlowRecord {
@@ -36,6 +38,8 @@ struct FlowRecord {
   std::uint64_t datagrams_reordered = 0;  // arrived with a sequence number below one seen before
   std::uint64_t highest_sequence_seen = 0;
   std::optional<double> last_rx_s;
+  // What the measuring side's workload session recorded (rpc and stream metrics come from here).
+  workloads::WorkloadRecord workload;
 };
 
 // Called once by a flow's application when the flow is done; the backend stops the simulation
