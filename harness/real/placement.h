@@ -16,6 +16,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace wirelab::real {
 
@@ -49,6 +50,10 @@ class Placement {
 // Called by a flow runner once both ends' sockets are bound and before the first packet, with
 // the server's and the client's address: e.g. to start a capture filtered to their ports.
 using BeforeTraffic = std::function<void(const sockaddr_in& server, const sockaddr_in& client)>;
+
+// Runs iproute2's `ip` with `args` (no shell, output discarded); returns its exit status, or -1
+// when it could not start.
+int run_ip(const std::vector<std::string>& args);
 
 // Deletes the namespaces of runs whose process is gone; returns how many it deleted.
 int remove_stale_namespaces();

@@ -227,7 +227,8 @@ RunResult bulk_result(const RunSpec& spec, const FlowRecord& record, const RunCo
   return result;
 }
 
-RunResult run_hosted(const RunSpec& spec, const Placement& placement, const TransportFactory& factory) {
+RunResult run_hosted(const RunSpec& spec, const Placement& placement, const TransportFactory& factory,
+                     RunControl& control) {
   const std::uint64_t seed = content_seed(spec, 0);
   const bool requests = is_request_workload(spec.workload);
   std::optional<DatagramSocket> server_socket, client_socket;
@@ -245,7 +246,6 @@ RunResult run_hosted(const RunSpec& spec, const Placement& placement, const Tran
     }
   }
   FlowRecord record;
-  RunControl control(monotonic_now(), spec.duration_s);
   auto host = [&](bool client) {
     try {
       // The server's workers live and die with the server's loop (in its thread).
@@ -272,7 +272,7 @@ RunResult run_hosted(const RunSpec& spec, const Placement& placement, const Tran
   return result;
 }
 
-RunResult run_tcp(const RunSpec& spec, const Placement& placement) {
+RunResult run_tcp(const RunSpec& spec, const Placement& placement, RunControl& control) {
   const std::string* cc = spec.protocol.option("cc");
   std::string kernel_cc;
   try {
@@ -281,7 +281,6 @@ RunResult run_tcp(const RunSpec& spec, const Placement& placement) {
     return failed(e.what());
   }
   FlowRecord record;
-  RunControl control(monotonic_now(), spec.duration_s);
   RunCapture capture(spec, placement);
   if (is_request_workload(spec.workload)) {
     const std::uint64_t seed = content_seed(spec, 0);
@@ -302,7 +301,7 @@ RunResult run_tcp(const RunSpec& spec, const Placement& placement) {
   return result;
 }
 
-RunResult run_udp(const RunSpec& spec, const Placement& placement) {
+RunResult run_udp(const RunSpec& spec, const Placement& placement, RunControl& control) {
   const std::string* rate = spec.protocol.option("rate");
   if (!rate) return failed("udp needs option rate (bit/s), e.g. udp: {rate: 18Mbps}");
   ConstantRateUdpConfig config;
@@ -314,7 +313,6 @@ RunResult run_udp(const RunSpec& spec, const Placement& placement) {
   config.datagram_bytes = spec.link.mtu - 28;
   config.bulk_bytes = spec.workload.bytes;
   FlowRecord record;
-  RunControl control(monotonic_now(), spec.duration_s);
   RunCapture capture(spec, placement);
   config.segmentation_offload = !capture.enabled();
   config.before_traffic = capture.hook("udp");
@@ -344,6 +342,11 @@ RunResult run_udp(const RunSpec& spec, const Placement& placement) {
 std::string unsupported_reason(const RunSpec& spec) {
   if (spec.topology.placement != "loopback" && spec.topology.placement != "namespaces")
     return "the real backend supports placement loopback and namespaces (not '" + spec.topology.placement + "')";
+  if (spec.capture) return "the real backend does not capture packets (pcap) yet; run without capture";
+  return flow_unsupported_reason(spec);
+}
+
+std::string flow_unsupported_reason(const RunSpec& spec) {
   if (spec.topology.kind != TopologySpec::Kind::kPointToPoint || spec.topology.flows != 1)
     return "the real backend runs one point-to-point flow only so far";
   if (spec.workload.kind == WorkloadSpec::Kind::kMulticast)
@@ -367,32 +370,43 @@ std::string unsupported_reason(const RunSpec& spec) {
 RunResult run(const RunSpec& spec) {
   try {
     if (const std::string reason = unsupported_reason(spec); !reason.empty()) return failed(reason);
-    const std::size_t max_datagram = spec.link.mtu - 28;  // IPv4 (20) + UDP (8)
     // Destroyed (namespaces removed) on every way out of this block, exceptions included.
     const std::unique_ptr<Placement> placement = Placement::create(spec.topology.placement, spec.link.mtu);
-    if (spec.protocol.name == "tcp") return run_tcp(spec, *placement);
-    if (spec.protocol.name == "udp") return run_udp(spec, *placement);
-    if (spec.protocol.name == "pfs") {
-      const pfs::PfsConfig config = pfs::config_from_options(spec.protocol.options, max_datagram);
-      return run_hosted(spec, *placement, [config](bool client, std::uint64_t seed) {
-        return pfs::make_transport(config, client ? pfs::Role::kClient : pfs::Role::kServer, seed);
-      });
-    }
-    quic::QuicConfig config = quic::config_from_options(spec.protocol.options, max_datagram);
-    // The TLS key log beside the pcap (same stem, .keys), so tshark can decrypt the capture.
-    if (spec.capture) {
-      config.keylog_path = spec.capture_file_stem() + ".keys";
-      std::remove(config.keylog_path.c_str());
-    }
-    RunResult result = run_hosted(spec, *placement, [config](bool client, std::uint64_t seed) {
-      return quic::make_transport(config, client ? quic::Role::kClient : quic::Role::kServer, seed);
-    });
-    if (spec.capture && access(config.keylog_path.c_str(), R_OK) == 0)
-      result.artifacts.push_back({"keylog", config.keylog_path});
-    return result;
+    RunControl control(monotonic_now(), spec.duration_s);
+    return run_flow(spec, *placement, control);
   } catch (const std::exception& e) {
     return failed(e.what());
   }
+}
+
+RunResult run_flow(const RunSpec& spec, const Placement& placement, RunControl& control) {
+  const std::size_t max_datagram = spec.link.mtu - 28;  // IPv4 (20) + UDP (8)
+  if (spec.protocol.name == "tcp") return run_tcp(spec, placement, control);
+  if (spec.protocol.name == "udp") return run_udp(spec, placement, control);
+  if (spec.protocol.name == "pfs") {
+    const pfs::PfsConfig config = pfs::config_from_options(spec.protocol.options, max_datagram);
+    return run_hosted(
+        spec, placement,
+        [config](bool client, std::uint64_t seed) {
+          return pfs::make_transport(config, client ? pfs::Role::kClient : pfs::Role::kServer, seed);
+        },
+        control);
+  }
+  quic::QuicConfig config = quic::config_from_options(spec.protocol.options, max_datagram);
+  // The TLS key log beside the pcap (same stem, .keys), so tshark can decrypt the capture.
+  if (spec.capture) {
+    config.keylog_path = spec.capture_file_stem() + ".keys";
+    std::remove(config.keylog_path.c_str());
+  }
+  RunResult result = run_hosted(
+      spec, placement,
+      [config](bool client, std::uint64_t seed) {
+        return quic::make_transport(config, client ? quic::Role::kClient : quic::Role::kServer, seed);
+      },
+      control);
+  if (spec.capture && access(config.keylog_path.c_str(), R_OK) == 0)
+    result.artifacts.push_back({"keylog", config.keylog_path});
+  return result;
 }
 
 }  // namespace wirelab::real
