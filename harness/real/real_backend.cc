@@ -342,7 +342,6 @@ RunResult run_udp(const RunSpec& spec, const Placement& placement, RunControl& c
 std::string unsupported_reason(const RunSpec& spec) {
   if (spec.topology.placement != "loopback" && spec.topology.placement != "namespaces")
     return "the real backend supports placement loopback and namespaces (not '" + spec.topology.placement + "')";
-  if (spec.capture) return "the real backend does not capture packets (pcap) yet; run without capture";
   return flow_unsupported_reason(spec);
 }
 
