@@ -107,7 +107,17 @@ struct RunSpec {
   WorkloadSpec workload;
   ProtocolSpec protocol;
   bool capture = false;
-  std::string capture_dir;  // where pcaps go when capture is on
+  // Where this run's capture files go when capture is on: <capture_stem>.pcap, and for QUIC the
+  // TLS key log <capture_stem>.keys. The runner sets it (unique per run: scenario, label, sweep
+  // point, seed); left empty, backends use <capture_dir or .>/<scenario>-<label>-seed<N>.
+  std::string capture_stem;
+  std::string capture_dir;
+
+  std::string capture_file_stem() const {
+    if (!capture_stem.empty()) return capture_stem;
+    return (capture_dir.empty() ? std::string(".") : capture_dir) + "/" + scenario_name + "-" + protocol.label +
+           "-seed" + std::to_string(seed);
+  }
 };
 
 struct Metric {
@@ -122,6 +132,12 @@ struct SeriesPoint {
   double value;
 };
 
+// A file a run wrote beside its metrics, recorded in the database's artifacts table.
+struct Artifact {
+  std::string kind;  // pcap | keylog
+  std::string path;
+};
+
 struct RunResult {
   enum class Status { kOk, kFailed, kTimeout };
   Status status = Status::kOk;
@@ -129,6 +145,7 @@ struct RunResult {
   double sim_seconds = 0;
   std::vector<Metric> metrics;
   std::vector<SeriesPoint> series;
+  std::vector<Artifact> artifacts;
 
   void add(std::string name, double value, std::string unit) {
     metrics.push_back({std::move(name), value, std::move(unit)});

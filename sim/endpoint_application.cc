@@ -110,6 +110,7 @@ void EndpointApplication::record_progress(Timestamp t) {
     const TransportStats stats = endpoint_->transport().stats();
     record_->retransmitted_bytes = stats.retransmitted_bytes;
     record_->retransmissions_counted = stats.counts_retransmissions;
+    record_->packets_sent = stats.datagrams_sent;
     record_->cwnd_bytes = stats.congestion_window_bytes;
     record_->latest_rtt_s = stats.latest_rtt_s;
     if (stats.latest_rtt_s > 0 && stats.latest_rtt_s != last_rtt_sample_s_) {

@@ -26,6 +26,9 @@ struct FlowRecord {
   std::uint64_t content_digest = 0;   // BulkIntegrityCheck::digest() of what was delivered
   std::string error;                  // why the transport gave up, if it did
   std::vector<double> rtt_samples_s;
+  // IP packets the sender emitted towards the receiver: the hosted transport's datagrams, ns-3
+  // TCP's segments (data, pure ACKs, SYN, FIN: its Tx trace), the UDP sender's datagrams.
+  std::uint64_t packets_sent = 0;
   // Latest values for the sparse series.
   std::uint64_t cwnd_bytes = 0;
   double latest_rtt_s = 0;

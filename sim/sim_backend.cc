@@ -12,7 +12,11 @@
 #include "sim/sim_backend.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -252,12 +256,17 @@ RunResult run_flows(const RunSpec& spec, const FlowInstaller& install, bool is_u
 
   if (spec.capture) {
     // One pcap taken at the sender's end of the bottleneck (ns-3's point-to-point sniffer sees
-    // both directions there), named after the run: quickstart-tcp-cubic-seed1.pcap.
-    const std::string prefix = (spec.capture_dir.empty() ? std::string(".") : spec.capture_dir) + "/" +
-                               spec.scenario_name + "-" + spec.protocol.label + "-seed" +
-                               std::to_string(spec.seed);
+    // both directions there, each packet as it starts onto the wire): <capture stem>.pcap.
+    // ns-3 aborts the process when it cannot open the file, so try it first and fail the run.
+    const std::string path = spec.capture_file_stem() + ".pcap";
+    if (!std::ofstream(path, std::ios::binary | std::ios::trunc)) {
+      const std::string reason = std::strerror(errno);
+      ns3::Simulator::Destroy();
+      return failed("capture: cannot write " + path + ": " + reason);
+    }
     ns3::PointToPointHelper pcap;
-    pcap.EnablePcap(prefix + ".pcap", topology.bottleneck_forward, false, true);
+    pcap.EnablePcap(path, topology.bottleneck_forward, false, true);
+    result.artifacts.push_back({"pcap", path});
   }
 
   const std::size_t n = topology.senders.size();
@@ -287,6 +296,15 @@ RunResult run_flows(const RunSpec& spec, const FlowInstaller& install, bool is_u
   else
     add_bulk_metrics(spec, flows, all_done, end_s, result);
   result.add("wire_bytes", static_cast<double>(wire.bytes()), "bytes");
+  std::uint64_t packets_sent = 0;
+  for (const auto& f : flows) packets_sent += f.packets_sent;
+  result.add("packets_sent", static_cast<double>(packets_sent), "count");
+  // Where the sent packets that never crossed the bottleneck went: tail-dropped by its forward
+  // queue, or still queued when the run ended. (A capture of the bottleneck holds
+  // packets_sent - these two, on point-to-point.)
+  const auto queue = topology.bottleneck_forward->GetQueue();
+  result.add("bottleneck_drops", static_cast<double>(queue->GetTotalDroppedPackets()), "count");
+  result.add("bottleneck_queued_at_end", static_cast<double>(queue->GetNPackets()), "count");
   result.add("sim_events", static_cast<double>(ns3::Simulator::GetEventCount()), "count");
   // A timed transfer (no `bytes`) is supposed to run until duration_s.
   if (!all_done && (spec.workload.bytes || is_request_workload(spec.workload))) {
@@ -408,9 +426,16 @@ RunResult run(const RunSpec& spec) {
     }
     if (spec.protocol.name == "quic") {
       quic::QuicConfig config = quic::config_from_options(spec.protocol.options, spec.link.mtu - 28);
-      return run_hosted(spec, [config](bool client, std::uint64_t seed, std::size_t) {
+      // The TLS key log beside the pcap, so tshark can decrypt it (client and server append).
+      if (spec.capture) {
+        config.keylog_path = spec.capture_file_stem() + ".keys";
+        std::remove(config.keylog_path.c_str());
+      }
+      RunResult result = run_hosted(spec, [config](bool client, std::uint64_t seed, std::size_t) {
         return quic::make_transport(config, client ? quic::Role::kClient : quic::Role::kServer, seed);
       });
+      if (spec.capture && std::ifstream(config.keylog_path)) result.artifacts.push_back({"keylog", config.keylog_path});
+      return result;
     }
     return failed("the sim backend does not host protocol '" + spec.protocol.name + "'");
   } catch (const std::exception& e) {

@@ -133,6 +133,7 @@ void TcpBulkSender::send_more() {
 
 void TcpBulkSender::on_tx(ns3::Ptr<const ns3::Packet> payload, const ns3::TcpHeader& header,
                           ns3::Ptr<const ns3::TcpSocketBase>) {
+  ++record_->packets_sent;  // every segment the socket hands to IP, pure ACKs and SYN/FIN too
   const std::uint32_t size = payload->GetSize();
   if (size == 0) return;
   const ns3::SequenceNumber32 seq = header.GetSequenceNumber();

@@ -43,6 +43,7 @@ void TcpSessionApplication::StartApplication() {
     return;
   }
   auto socket = ns3::Socket::CreateSocket(GetNode(), ns3::TcpSocketFactory::GetTypeId());
+  socket->TraceConnectWithoutContext("Tx", ns3::MakeCallback(&TcpSessionApplication::on_tx, this));
   socket->Bind();
   socket->SetConnectCallback(ns3::MakeCallback(&TcpSessionApplication::on_connected, this),
                              ns3::MakeCallback(&TcpSessionApplication::on_failed, this));
@@ -57,6 +58,10 @@ void TcpSessionApplication::attach(ns3::Ptr<ns3::Socket> socket) {
   socket->SetSendCallback(ns3::MakeCallback(&TcpSessionApplication::on_send_space, this));
   socket->SetCloseCallbacks(ns3::MakeCallback(&TcpSessionApplication::on_closed, this),
                             ns3::MakeCallback(&TcpSessionApplication::on_closed, this));
+}
+
+void TcpSessionApplication::on_tx(ns3::Ptr<const ns3::Packet>, const ns3::TcpHeader&, ns3::Ptr<const ns3::TcpSocketBase>) {
+  ++record_->packets_sent;
 }
 
 void TcpSessionApplication::StopApplication() {

@@ -15,6 +15,8 @@
 #include "ns3/event-id.h"
 #include "ns3/inet-socket-address.h"
 #include "ns3/socket.h"
+#include "ns3/tcp-header.h"
+#include "ns3/tcp-socket-base.h"
 #include "protocols/workloads/application_endpoint.h"
 #include "protocols/workloads/byte_stream_mux.h"
 #include "sim/flow_record.h"
@@ -44,6 +46,8 @@ class TcpSessionApplication : public ns3::Application {
   void on_readable(ns3::Ptr<ns3::Socket> socket);
   void on_send_space(ns3::Ptr<ns3::Socket> socket, std::uint32_t available);
   void on_closed(ns3::Ptr<ns3::Socket> socket);
+  // Client: every segment its socket hands to IP (FlowRecord::packets_sent).
+  void on_tx(ns3::Ptr<const ns3::Packet> segment, const ns3::TcpHeader& header, ns3::Ptr<const ns3::TcpSocketBase> socket);
   void attach(ns3::Ptr<ns3::Socket> socket);
   void pump();
   void deliver_events(Timestamp now);

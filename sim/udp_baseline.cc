@@ -54,6 +54,7 @@ void UdpConstantRateSender::send_one() {
   for (int i = 0; i < 8; ++i) payload[i] = static_cast<std::uint8_t>(sequence >> (8 * i));
   socket_->SendTo(ns3::Create<ns3::Packet>(payload.data(), size), 0, peer_);
   ++record_->datagrams_sent;
+  ++record_->packets_sent;
   sent_bytes_ += size;
 
   const ns3::Time interval = ns3::Seconds(size * 8.0 / rate_bps_);

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <tuple>
 #include <filesystem>
@@ -78,7 +79,8 @@ std::pair<unsigned, unsigned> parse_shard(const std::string& text) {
 }
 
 int verb_run(const std::vector<std::string>& files, const std::string& db, unsigned jobs, bool resume,
-             const std::string& backend, bool dry_run, const std::string& shard, const BackendTable& backends) {
+             const std::string& backend, bool dry_run, const std::string& shard, const std::string& capture_dir,
+             const BackendTable& backends) {
   unsigned shard_index = 0, shard_count = 1;
   if (!shard.empty()) {
     std::tie(shard_index, shard_count) = parse_shard(shard);
@@ -108,6 +110,19 @@ int verb_run(const std::vector<std::string>& files, const std::string& db, unsig
     }
     return 0;
   }
+  // A capture directory that cannot be written is bad input: said before anything is stored.
+  const std::string capture_root = capture_dir.empty() ? default_capture_root(db) : capture_dir;
+  for (const auto& sc : scenarios) {
+    const bool captures = std::any_of(sc.runs.begin(), sc.runs.end(), [](const PlannedRun& r) { return r.spec.capture; });
+    if (!captures) continue;
+    try {
+      prepare_capture_directory(capture_root);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "error: %s: %s (set another with --capture-dir)\n", sc.path.c_str(), e.what());
+      return 2;
+    }
+    break;
+  }
   ResultsStore store(db);
   int rc = 0;
   for (const auto& sc : scenarios) {
@@ -120,6 +135,7 @@ int verb_run(const std::vector<std::string>& files, const std::string& db, unsig
     options.jobs = jobs;
     options.resume = resume;
     options.interactive_progress = isatty(STDERR_FILENO);
+    options.capture_root = capture_root;
     // Each run goes to its own backend (a scenario may sweep `backend`).
     const BackendFn dispatch = [&backends](const RunSpec& spec) { return (*backend_for(backends, spec.backend))(spec); };
     const CampaignOutcome outcome = run_campaign(sc, store, dispatch, options);
@@ -179,6 +195,11 @@ int verb_show(const std::string& db, std::int64_t run_id) {
               r->finished_at.c_str(), r->wall_seconds, r->sim_seconds);
   std::printf("metrics:\n");
   for (const auto& m : store.metrics(run_id)) std::printf("  %-24s %18.9g %s\n", m.name.c_str(), m.value, m.unit.c_str());
+  const auto artifacts = store.artifacts(run_id);
+  if (!artifacts.empty()) {
+    std::printf("artifacts:\n");
+    for (const auto& a : artifacts) std::printf("  %-8s %s\n", a.kind.c_str(), a.path.c_str());
+  }
   return 0;
 }
 
@@ -245,6 +266,7 @@ int wirelab_main(int argc, char** argv, const BackendTable& backends) {
   bool resume = false, dry_run = false;
   std::string shard;
   std::string backend;
+  std::string capture_dir;
   auto* run = app.add_subcommand("run", "expand each scenario's sweep into runs, execute them, store them, print a comparison table");
   run->add_option("scenario", files, "scenario file(s)")->required();
   run->add_option("--db", db, "results database")->capture_default_str();
@@ -252,6 +274,9 @@ int wirelab_main(int argc, char** argv, const BackendTable& backends) {
   run->add_flag("--resume", resume, "continue the latest campaign of the same scenario: only missing runs are run");
   run->add_option("--backend", backend, "override the scenario's backend")->check(CLI::IsMember({"sim", "real", "emu"}));
   run->add_flag("--dry-run", dry_run, "print the runs the sweep expands to; run nothing, write nothing");
+  run->add_option("--capture-dir", capture_dir,
+                  "where runs with `capture: true` write pcaps and key logs, one subdirectory per campaign "
+                  "(default: captures/ next to --db)");
   run->add_option("--shard", shard, "run only shard I of N (I/N, 0-based) of each campaign, e.g. 0/4; fold shard databases with `merge`");
 
   std::vector<std::string> merge_sources;
@@ -312,7 +337,7 @@ int wirelab_main(int argc, char** argv, const BackendTable& backends) {
   }
 
   try {
-    if (*run) return verb_run(files, db, jobs, resume, backend, dry_run, shard, backends);
+    if (*run) return verb_run(files, db, jobs, resume, backend, dry_run, shard, capture_dir, backends);
     if (*merge) {
       // Every source is checked before the target is created or touched.
       for (const auto& source : merge_sources) ResultsStore::check_results_database(source);
@@ -333,6 +358,9 @@ int wirelab_main(int argc, char** argv, const BackendTable& backends) {
   } catch (const StoreError& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
   }
   return 2;
 }

@@ -69,6 +69,8 @@ void run_constant_rate_udp_flow(const ConstantRateUdpConfig& config, const Place
     placement.within(Side::kServer, [&] { receiver.emplace(placement.address(Side::kServer)); });
     placement.within(Side::kClient, [&] { sender.emplace(placement.address(Side::kClient)); });
     const sockaddr_in to = receiver->local_address();
+    if (!config.segmentation_offload) sender->disable_segmentation_offload();
+    if (config.before_traffic) config.before_traffic(to, sender->local_address());
     receiving = std::thread(receive, std::ref(*receiver), std::ref(record), std::ref(control));
 
     const std::uint64_t total_datagrams =

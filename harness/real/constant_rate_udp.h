@@ -19,6 +19,8 @@ struct ConstantRateUdpConfig {
   std::uint32_t datagram_bytes = 1472;       // UDP payload
   std::optional<std::uint64_t> bulk_bytes;   // nullopt: send until the run's deadline
   double drain_s = 0.05;                     // how long the receiver waits after the last datagram
+  bool segmentation_offload = true;          // false: no UDP GSO (one packet per datagram on the wire)
+  BeforeTraffic before_traffic;              // called with both ends bound, before the first datagram
 };
 
 // Runs sender (calling thread) and receiver (own thread) between the placement's ends until the sender is done

@@ -75,6 +75,9 @@ class DatagramSocket {
   // Fixes the peer (connect(2)): the kernel then keeps the route, and sends to `peer` skip a
   // route lookup per message; only `peer`'s datagrams are received from then on.
   void connect_to(const sockaddr_in& peer);
+  // One datagram per send message from now on (no UDP GSO): a packet capture then holds each
+  // datagram as its own packet instead of one coalesced super-packet.
+  void disable_segmentation_offload() { gso_ = false; }
 
  private:
   int fd_ = -1;

@@ -24,6 +24,7 @@ struct FlowRecord {
   std::uint64_t retransmitted_bytes = 0;
   bool retransmissions_counted = true;  // false: the transport cannot count them (no metric)
   std::uint64_t wire_bytes = 0;       // sender -> receiver IP bytes (see real_backend.cc)
+  std::uint64_t tcp_segments_sent = 0;  // kernel TCP: tcpi_segs_out of the sending socket
   bool integrity_ok = false;
   std::uint64_t content_digest = 0;
   std::vector<double> rtt_samples_s;

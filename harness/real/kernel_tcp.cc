@@ -143,6 +143,7 @@ class TcpInfoSampler {
     const tcp_info info = read_tcp_info(fd_);
     record_.retransmitted_bytes = static_cast<std::uint64_t>(info.tcpi_total_retrans) * info.tcpi_snd_mss;
     record_.wire_bytes = info.tcpi_bytes_sent + kIpTcpHeaderBytes * info.tcpi_segs_out;
+    record_.tcp_segments_sent = info.tcpi_segs_out;
   }
 
  private:
@@ -181,6 +182,16 @@ void writer(int conn, std::optional<std::uint64_t> bulk_bytes, std::uint64_t con
   if (written == total) shutdown(conn, SHUT_WR);
   // Keep sampling while the last window drains, until the reader has everything.
   while (wait_for(conn, 0, control, 1)) sampler.maybe_sample(monotonic_now());
+  // The reader closes its end when it is done; the kernel acknowledges that FIN before it wakes
+  // us, so TCP_INFO read after it counts the last segment this socket sends (it closes quietly:
+  // it has nothing unread). Bounded: a peer that never closes costs at most 200 ms here.
+  if (control.stopped()) {
+    pollfd fds{conn, POLLRDHUP, 0};
+    const Timestamp until = monotonic_now() + std::chrono::milliseconds(200);
+    while (monotonic_now() < until && !(fds.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+      if (poll(&fds, 1, 10) < 0 && errno != EINTR) break;
+    }
+  }
   sampler.finish();
 }
 
@@ -190,6 +201,7 @@ struct TcpEnds {
   Fd listener;
   Fd client;
   sockaddr_in server_address{};
+  sockaddr_in client_address{};  // bound before connect, so a capture can filter on its port
 };
 
 TcpEnds open_tcp_ends(const std::string& kernel_cc, std::uint32_t link_mtu, const Placement& placement) {
@@ -213,6 +225,11 @@ TcpEnds open_tcp_ends(const std::string& kernel_cc, std::uint32_t link_mtu, cons
   const int mss = static_cast<int>(link_mtu) - 40;
   if (mss <= 32767 && setsockopt(ends.client.get(), IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss) != 0)
     fail("setsockopt(TCP_MAXSEG)");
+  ends.client_address = placement.address(Side::kClient);
+  if (bind(ends.client.get(), reinterpret_cast<sockaddr*>(&ends.client_address), sizeof ends.client_address) != 0)
+    fail("bind(TCP client)");
+  len = sizeof ends.client_address;
+  getsockname(ends.client.get(), reinterpret_cast<sockaddr*>(&ends.client_address), &len);
   return ends;
 }
 
@@ -380,12 +397,14 @@ std::string kernel_congestion_control(const std::string& scenario_cc) {
 
 void run_kernel_tcp_flow(const std::string& kernel_cc, std::uint32_t link_mtu, const Placement& placement,
                          std::optional<std::uint64_t> bulk_bytes,
-                         std::uint64_t content_seed, FlowRecord& record, RunControl& control) {
+                         std::uint64_t content_seed, FlowRecord& record, RunControl& control,
+                         const BeforeTraffic& before_traffic) {
   std::thread reading;
   try {
     TcpEnds ends = open_tcp_ends(kernel_cc, link_mtu, placement);
     Fd listener = std::move(ends.listener), conn = std::move(ends.client);
     sockaddr_in address = ends.server_address;
+    if (before_traffic) before_traffic(address, ends.client_address);
     reading = std::thread(reader, listener.get(), bulk_bytes, content_seed, std::ref(record), std::ref(control));
     record.start_s = control.seconds_since_start(monotonic_now());
     if (connect(conn.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) fail("connect(TCP)");
@@ -400,11 +419,12 @@ void run_kernel_tcp_flow(const std::string& kernel_cc, std::uint32_t link_mtu, c
 void run_kernel_tcp_sessions(const std::string& kernel_cc, std::uint32_t link_mtu, const Placement& placement,
                              const workloads::SessionFactory& client_session,
                              const workloads::SessionFactory& server_session, int server_wake_fd,
-                             FlowRecord& record, RunControl& control) {
+                             FlowRecord& record, RunControl& control, const BeforeTraffic& before_traffic) {
   std::thread serving;
   TcpEnds ends;  // outlives the server thread, which waits on the listener
   try {
     ends = open_tcp_ends(kernel_cc, link_mtu, placement);
+    if (before_traffic) before_traffic(ends.server_address, ends.client_address);
     const int listener = ends.listener.get();
     serving = std::thread([listener, &server_session, server_wake_fd, &record, &control] {
       try {

@@ -30,10 +30,13 @@ std::string kernel_congestion_control(const std::string& scenario_cc);
 
 // Runs one flow between the placement's two ends in two threads (writer: the calling thread; reader: its own),
 // until the reader has the whole transfer or the run stops. The MSS is link_mtu - 40.
-// Errors go to control.fail.
+// Errors go to control.fail. `before_traffic`, if set, is called with both ends bound, before the SYN.
+// record.tcp_segments_sent is the sender's tcpi_segs_out read after the peer's FIN was
+// acknowledged, so it counts every segment the sender ever sends on this connection.
 void run_kernel_tcp_flow(const std::string& kernel_cc, std::uint32_t link_mtu, const Placement& placement,
                          std::optional<std::uint64_t> bulk_bytes,
-                         std::uint64_t content_seed, FlowRecord& record, RunControl& control);
+                         std::uint64_t content_seed, FlowRecord& record, RunControl& control,
+                         const BeforeTraffic& before_traffic = {});
 
 // rpc and stream: one TCP connection (TCP_NODELAY, MSS link_mtu - 40), a ByteStreamMux on each
 // end carrying the sessions the factories make, each end in its own non-blocking epoll loop (the
@@ -43,6 +46,6 @@ void run_kernel_tcp_flow(const std::string& kernel_cc, std::uint32_t link_mtu, c
 void run_kernel_tcp_sessions(const std::string& kernel_cc, std::uint32_t link_mtu, const Placement& placement,
                              const workloads::SessionFactory& client_session,
                              const workloads::SessionFactory& server_session, int server_wake_fd,
-                             FlowRecord& record, RunControl& control);
+                             FlowRecord& record, RunControl& control, const BeforeTraffic& before_traffic = {});
 
 }  // namespace wirelab::real

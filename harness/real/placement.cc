@@ -57,6 +57,7 @@ class LoopbackPlacement : public Placement {
  public:
   sockaddr_in address(Side) const override { return loopback_address(0); }
   void within(Side, const std::function<void()>& fn) const override { fn(); }
+  CapturePoint capture_point() const override { return {"lo", ""}; }
 };
 
 class NamespacePlacement : public Placement {
@@ -71,6 +72,7 @@ class NamespacePlacement : public Placement {
     for (const auto& n : names_) run_ip({"netns", "del", n});
     try {
       const std::string veth_a = "wl" + pid + "a", veth_b = "wl" + pid + "b";
+      client_veth_ = veth_b;
       for (const auto& n : names_) must_run_ip({"netns", "add", n});
       must_run_ip({"link", "add", veth_a, "netns", names_[0], "mtu", std::to_string(mtu), "type", "veth", "peer",
                    "name", veth_b, "netns", names_[1], "mtu", std::to_string(mtu)});
@@ -92,6 +94,7 @@ class NamespacePlacement : public Placement {
   ~NamespacePlacement() override { remove(); }
 
   sockaddr_in address(Side side) const override { return address_of(side == Side::kServer ? kServerIp : kClientIp); }
+  CapturePoint capture_point() const override { return {client_veth_, names_[1]}; }
 
   void within(Side side, const std::function<void()>& fn) const override {
     if (setns(fds_[side == Side::kServer ? 0 : 1], CLONE_NEWNET) != 0)
@@ -117,6 +120,7 @@ class NamespacePlacement : public Placement {
   }
 
   std::string names_[2];
+  std::string client_veth_;
   int fds_[2] = {-1, -1};
   int own_ = -1;
 };

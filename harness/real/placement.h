@@ -22,6 +22,12 @@ namespace wirelab::real {
 
 enum class Side { kServer, kClient };
 
+// The interface on which a capture sees both directions of the run's traffic.
+struct CapturePoint {
+  std::string interface;
+  std::string netns;  // empty: the process's own namespace; else a name under /run/netns
+};
+
 struct PlacementError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -36,7 +42,14 @@ class Placement {
   virtual sockaddr_in address(Side side) const = 0;
   // Runs `fn` with the calling thread in `side`'s network namespace, then switches back.
   virtual void within(Side side, const std::function<void()>& fn) const = 0;
+  // loopback: `lo`; namespaces: the client's end of the veth pair, inside its namespace. A
+  // placement without one (empty interface) makes `capture: true` runs fail with a message.
+  virtual CapturePoint capture_point() const { return {}; }
 };
+
+// Called by a flow runner once both ends' sockets are bound and before the first packet, with
+// the server's and the client's address: e.g. to start a capture filtered to their ports.
+using BeforeTraffic = std::function<void(const sockaddr_in& server, const sockaddr_in& client)>;
 
 // Runs iproute2's `ip` with `args` (no shell, output discarded); returns its exit status, or -1
 // when it could not start.

@@ -20,9 +20,13 @@
 // sim's model, stream steps compute one token of TokenModel (Eigen) each, token_interval apart.
 #include "harness/real/real_backend.h"
 
+#include <arpa/inet.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <stdexcept>
@@ -34,6 +38,7 @@
 #include "harness/real/flow_record.h"
 #include "harness/real/kernel_tcp.h"
 #include "harness/real/monotonic_clock.h"
+#include "harness/real/pcap_capture.h"
 #include "harness/real/placement.h"
 #include "harness/real/run_control.h"
 #include "harness/real/token_model.h"
@@ -63,6 +68,54 @@ double percentile(std::vector<double> values, double q) {
   const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size())));
   return values[std::min(values.size() - 1, rank == 0 ? 0 : rank - 1)];
 }
+
+std::string dotted(const sockaddr_in& a) {
+  char text[INET_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET, &a.sin_addr, text, sizeof text);
+  return text;
+}
+
+// A run's pcap (capture: true): one file, <capture stem>.pcap, on the placement's capture
+// interface, filtered to the run's two sockets. The flow runner starts it through hook() once
+// both ends are bound; finish() stops it and records the file and its drop count.
+class RunCapture {
+ public:
+  RunCapture(const RunSpec& spec, const Placement& placement)
+      : enabled_(spec.capture), point_(placement.capture_point()), path_(spec.capture_file_stem() + ".pcap") {}
+
+  bool enabled() const { return enabled_; }
+
+  void start(const char* transport, const sockaddr_in& server, const sockaddr_in& client) {
+    if (!enabled_) return;
+    if (point_.interface.empty()) throw CaptureError("capture: this placement has no interface to capture on");
+    PcapCaptureOptions options;
+    options.interface = point_.interface;
+    options.netns = point_.netns;
+    options.path = path_;
+    options.filter = std::string(transport) + " and host " + dotted(server) + " and host " + dotted(client) +
+                     " and port " + std::to_string(ntohs(server.sin_port)) + " and port " +
+                     std::to_string(ntohs(client.sin_port));
+    capture_.emplace(options);
+  }
+
+  BeforeTraffic hook(const char* transport) {
+    if (!enabled_) return {};
+    return [this, transport](const sockaddr_in& server, const sockaddr_in& client) { start(transport, server, client); };
+  }
+
+  void finish(RunResult& result) {
+    if (!capture_) return;
+    const PcapCapture::Stats stats = capture_->stop();
+    result.artifacts.push_back({"pcap", path_});
+    result.add("capture_drops", static_cast<double>(stats.packets_dropped), "count");
+  }
+
+ private:
+  bool enabled_;
+  CapturePoint point_;
+  std::string path_;
+  std::optional<PcapCapture> capture_;
+};
 
 void add_series(const FlowRecord& record, RunResult& result) {
   result.series.insert(result.series.end(), record.sender_series.begin(), record.sender_series.end());
@@ -181,6 +234,17 @@ RunResult run_hosted(const RunSpec& spec, const Placement& placement, const Tran
   std::optional<DatagramSocket> server_socket, client_socket;
   placement.within(Side::kServer, [&] { server_socket.emplace(placement.address(Side::kServer)); });
   placement.within(Side::kClient, [&] { client_socket.emplace(placement.address(Side::kClient)); });
+  RunCapture capture(spec, placement);
+  if (capture.enabled()) {
+    // One captured packet per datagram: without GSO nothing is coalesced on the way to the tap.
+    server_socket->disable_segmentation_offload();
+    client_socket->disable_segmentation_offload();
+    try {
+      capture.start("udp", server_socket->local_address(), client_socket->local_address());
+    } catch (const CaptureError& e) {
+      return failed(e.what());
+    }
+  }
   FlowRecord record;
   auto host = [&](bool client) {
     try {
@@ -202,7 +266,10 @@ RunResult run_hosted(const RunSpec& spec, const Placement& placement, const Tran
   std::thread client(host, true);
   client.join();
   server.join();
-  return requests ? request_result(spec, record, control) : bulk_result(spec, record, control);
+  RunResult result = requests ? request_result(spec, record, control) : bulk_result(spec, record, control);
+  result.add("packets_sent", static_cast<double>(record.datagrams_sent), "count");
+  capture.finish(result);
+  return result;
 }
 
 RunResult run_tcp(const RunSpec& spec, const Placement& placement, RunControl& control) {
@@ -214,15 +281,24 @@ RunResult run_tcp(const RunSpec& spec, const Placement& placement, RunControl& c
     return failed(e.what());
   }
   FlowRecord record;
+  RunCapture capture(spec, placement);
   if (is_request_workload(spec.workload)) {
     const std::uint64_t seed = content_seed(spec, 0);
     const auto runner = make_job_runner(spec.workload, seed);
     run_kernel_tcp_sessions(kernel_cc, spec.link.mtu, placement, client_session(spec.workload, seed),
-                            server_session(spec.workload, seed, runner), runner->wake_fd(), record, control);
-    return request_result(spec, record, control);
+                            server_session(spec.workload, seed, runner), runner->wake_fd(), record, control,
+                            capture.hook("tcp"));
+    // No packets_sent: the session's TCP_INFO is read before the connection closes.
+    RunResult result = request_result(spec, record, control);
+    capture.finish(result);
+    return result;
   }
-  run_kernel_tcp_flow(kernel_cc, spec.link.mtu, placement, spec.workload.bytes, content_seed(spec, 0), record, control);
-  return bulk_result(spec, record, control);
+  run_kernel_tcp_flow(kernel_cc, spec.link.mtu, placement, spec.workload.bytes, content_seed(spec, 0), record, control,
+                      capture.hook("tcp"));
+  RunResult result = bulk_result(spec, record, control);
+  result.add("packets_sent", static_cast<double>(record.tcp_segments_sent), "count");
+  capture.finish(result);
+  return result;
 }
 
 RunResult run_udp(const RunSpec& spec, const Placement& placement, RunControl& control) {
@@ -237,8 +313,13 @@ RunResult run_udp(const RunSpec& spec, const Placement& placement, RunControl& c
   config.datagram_bytes = spec.link.mtu - 28;
   config.bulk_bytes = spec.workload.bytes;
   FlowRecord record;
+  RunCapture capture(spec, placement);
+  config.segmentation_offload = !capture.enabled();
+  config.before_traffic = capture.hook("udp");
   run_constant_rate_udp_flow(config, placement, record, control);
   RunResult result;
+  capture.finish(result);
+  result.add("packets_sent", static_cast<double>(record.datagrams_sent), "count");
   result.sim_seconds = control.seconds_since_start(monotonic_now());
   const double span_s = record.last_rx_s ? *record.last_rx_s - record.start_s : 0;
   const double sent = static_cast<double>(record.datagrams_sent);
@@ -261,7 +342,6 @@ RunResult run_udp(const RunSpec& spec, const Placement& placement, RunControl& c
 std::string unsupported_reason(const RunSpec& spec) {
   if (spec.topology.placement != "loopback" && spec.topology.placement != "namespaces")
     return "the real backend supports placement loopback and namespaces (not '" + spec.topology.placement + "')";
-  if (spec.capture) return "the real backend does not capture packets (pcap) yet; run without capture";
   return flow_unsupported_reason(spec);
 }
 
@@ -311,13 +391,21 @@ RunResult run_flow(const RunSpec& spec, const Placement& placement, RunControl& 
         },
         control);
   }
-  const quic::QuicConfig config = quic::config_from_options(spec.protocol.options, max_datagram);
-  return run_hosted(
+  quic::QuicConfig config = quic::config_from_options(spec.protocol.options, max_datagram);
+  // The TLS key log beside the pcap (same stem, .keys), so tshark can decrypt the capture.
+  if (spec.capture) {
+    config.keylog_path = spec.capture_file_stem() + ".keys";
+    std::remove(config.keylog_path.c_str());
+  }
+  RunResult result = run_hosted(
       spec, placement,
       [config](bool client, std::uint64_t seed) {
         return quic::make_transport(config, client ? quic::Role::kClient : quic::Role::kServer, seed);
       },
       control);
+  if (spec.capture && access(config.keylog_path.c_str(), R_OK) == 0)
+    result.artifacts.push_back({"keylog", config.keylog_path});
+  return result;
 }
 
 }  // namespace wirelab::real

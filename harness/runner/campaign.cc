@@ -2,9 +2,14 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <stdexcept>
 #include <memory>
 #include <set>
 
@@ -53,7 +58,57 @@ std::string run_summary(const PlannedRun& run, const FinishedRun& done) {
   return s;
 }
 
+// Keeps [A-Za-z0-9._=+-] and turns anything else into '_', so a parameter text is a file name.
+std::string file_name_safe(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                      c == '_' || c == '=' || c == '+' || c == '-';
+    out += keep ? c : '_';
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string default_capture_root(const std::string& db_path) {
+  const std::filesystem::path parent = std::filesystem::path(db_path).parent_path();
+  return (parent.empty() ? std::filesystem::path("captures") : parent / "captures").string();
+}
+
+void prepare_capture_directory(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw std::runtime_error("capture: cannot create directory " + dir + ": " + ec.message());
+  const std::string probe = dir + "/.wirelab-write-probe-" + std::to_string(getpid());
+  errno = 0;
+  {
+    std::ofstream out(probe);
+    out << "probe\n";
+    out.flush();
+    if (!out)
+      throw std::runtime_error("capture: cannot write in directory " + dir + ": " +
+                               (errno ? std::strerror(errno) : "write failed"));
+  }
+  std::filesystem::remove(probe, ec);
+}
+
+std::string capture_stem_for(const std::string& dir, const PlannedRun& run) {
+  std::string name = run.spec.scenario_name + "-" + run.spec.protocol.label;
+  if (!run.params.empty()) {
+    // The point index makes the name unique even if two points' texts sanitize alike; the
+    // parameter text makes it readable. Very long sweeps keep the index only.
+    char index[32];
+    std::snprintf(index, sizeof index, "-p%02zu", run.point_index);
+    name += index;
+    std::string text;
+    for (auto it = run.params.begin(); it != run.params.end(); ++it)
+      text += (text.empty() ? "" : "_") + it.key() + "=" + (it->is_string() ? it->get<std::string>() : it->dump());
+    if (text.size() <= 160) name += "-" + text;
+  }
+  name += "-seed" + std::to_string(run.spec.seed);
+  return dir + "/" + file_name_safe(name);
+}
 
 std::string current_git_commit() {
   std::string commit = command_output("git rev-parse HEAD 2>/dev/null");
@@ -106,6 +161,18 @@ CampaignOutcome run_campaign(const Scenario& scenario, ResultsStore& store, cons
     outcome.campaign_id = store.begin_campaign(c);
   }
 
+  // Capture files of this campaign live in a directory of its own, absolute so the paths in the
+  // database stay valid from any working directory.
+  std::string capture_dir;
+  for (const auto& run : scenario.runs) {
+    if (!run.spec.capture || !capture_dir.empty()) continue;
+    const std::string root = options.capture_root.empty() ? default_capture_root(store.path()) : options.capture_root;
+    capture_dir = std::filesystem::absolute(std::filesystem::path(root) / std::to_string(outcome.campaign_id))
+                      .lexically_normal()
+                      .string();
+    prepare_capture_directory(capture_dir);
+  }
+
   std::vector<const PlannedRun*> todo;
   std::vector<RunSpec> specs;
   for (const auto& run : scenario.runs) {
@@ -115,6 +182,7 @@ CampaignOutcome run_campaign(const Scenario& scenario, ResultsStore& store, cons
     }
     todo.push_back(&run);
     specs.push_back(run.spec);
+    if (run.spec.capture) specs.back().capture_stem = capture_stem_for(capture_dir, run);
   }
 
   std::fprintf(stderr, "campaign %lld: %s, %zu runs to do (%zu points x %zu protocols x %zu seeds)%s\n",
@@ -149,7 +217,7 @@ CampaignOutcome run_campaign(const Scenario& scenario, ResultsStore& store, cons
         metrics.push_back({"wall_seconds", done.wall_seconds, "s"});
         metrics.push_back({"cpu_seconds", done.cpu_seconds, "s"});
         metrics.push_back({"peak_rss_bytes", done.peak_rss_bytes, "bytes"});
-        store.store_run(record, metrics, done.result.series);
+        store.store_run(record, metrics, done.result.series, done.result.artifacts);
         progress.run_finished(record.status == "ok", run_summary(run, done));
       },
       [&] { progress.tick(); });

@@ -91,6 +91,8 @@ std::string serialize_result(const RunResult& r) {
   for (const auto& x : r.metrics) m.push_back({x.name, x.value, x.unit});
   auto& s = j["series"] = nlohmann::json::array();
   for (const auto& x : r.series) s.push_back({x.name, x.t_s, x.value});
+  auto& a = j["artifacts"] = nlohmann::json::array();
+  for (const auto& x : r.artifacts) a.push_back({x.kind, x.path});
   // Doubles survive the trip bit for bit: nlohmann prints the shortest round-tripping form.
   return j.dump();
 }
@@ -103,6 +105,8 @@ RunResult deserialize_result(const std::string& text) {
   r.sim_seconds = j.at("sim_seconds").get<double>();
   for (const auto& x : j.at("metrics")) r.metrics.push_back({x[0].get<std::string>(), x[1].get<double>(), x[2].get<std::string>()});
   for (const auto& x : j.at("series")) r.series.push_back({x[0].get<std::string>(), x[1].get<double>(), x[2].get<double>()});
+  if (j.contains("artifacts"))
+    for (const auto& x : j.at("artifacts")) r.artifacts.push_back({x[0].get<std::string>(), x[1].get<std::string>()});
   return r;
 }
 

@@ -71,6 +71,8 @@ CREATE TABLE IF NOT EXISTS metrics(
   run_id INTEGER REFERENCES runs(id), name TEXT, value REAL, unit TEXT, PRIMARY KEY(run_id, name));
 CREATE TABLE IF NOT EXISTS series(run_id INTEGER REFERENCES runs(id), name TEXT, t REAL, value REAL);
 CREATE INDEX IF NOT EXISTS series_run ON series(run_id, name);
+CREATE TABLE IF NOT EXISTS artifacts(
+  run_id INTEGER REFERENCES runs(id), kind TEXT, path TEXT, PRIMARY KEY(run_id, kind));
 CREATE TABLE IF NOT EXISTS benchmarks(
   id INTEGER PRIMARY KEY, git_commit TEXT, host TEXT, name TEXT, iterations INTEGER, real_time_ns REAL,
   cpu_time_ns REAL, items_per_second REAL, bytes_per_second REAL, started_at TEXT);
@@ -183,6 +185,8 @@ void ResultsStore::migrate() {
   if (version > kSchemaVersion)
     throw StoreError(path_ + " was written by a newer wirelab (schema " + std::to_string(version) +
                      "); this build reads up to schema " + std::to_string(kSchemaVersion));
+  // Every step only adds (CREATE ... IF NOT EXISTS), so running the whole schema upgrades any
+  // older file: 1 -> 2 added the artifacts table.
   exec("BEGIN IMMEDIATE");
   try {
     exec(kSchema);
@@ -226,7 +230,7 @@ std::set<std::string> ResultsStore::stored_run_keys(std::int64_t campaign_id) co
 }
 
 std::int64_t ResultsStore::store_run(const RunRecord& r, const std::vector<Metric>& metrics,
-                                     const std::vector<SeriesPoint>& series) {
+                                     const std::vector<SeriesPoint>& series, const std::vector<Artifact>& artifacts) {
   exec("BEGIN IMMEDIATE");
   try {
     Statement s(db_,
@@ -250,6 +254,12 @@ std::int64_t ResultsStore::store_run(const RunRecord& r, const std::vector<Metri
       p.bind(1, run_id).bind(2, point.name).bind(3, point.t_s).bind(4, point.value);
       p.step();
       p.reset();
+    }
+    Statement a(db_, "insert or replace into artifacts(run_id, kind, path) values(?,?,?)");
+    for (const auto& artifact : artifacts) {
+      a.bind(1, run_id).bind(2, artifact.kind).bind(3, artifact.path);
+      a.step();
+      a.reset();
     }
     exec("COMMIT");
     return run_id;
@@ -280,6 +290,11 @@ ResultsStore::MergeCounts ResultsStore::merge_from(const std::string& other_path
     Statement attach(db_, "ATTACH DATABASE ? AS shard");
     attach.bind(1, other_path);
     attach.step();
+  }
+  bool shard_has_artifacts = false;  // shards written before schema 2 have no artifacts table
+  {
+    Statement t(db_, "select 1 from shard.sqlite_master where type = 'table' and name = 'artifacts'");
+    shard_has_artifacts = t.step();
   }
   exec("BEGIN IMMEDIATE");
   try {
@@ -341,6 +356,12 @@ ResultsStore::MergeCounts ResultsStore::merge_from(const std::string& other_path
                               "select ?, name, t, value from shard.series where run_id = ?");
         series.bind(1, new_id).bind(2, r.id);
         series.step();
+        if (shard_has_artifacts) {
+          Statement artifacts(db_, "insert into main.artifacts(run_id, kind, path) "
+                                   "select ?, kind, path from shard.artifacts where run_id = ?");
+          artifacts.bind(1, new_id).bind(2, r.id);
+          artifacts.step();
+        }
         ++counts.runs_copied;
       }
     }
@@ -412,6 +433,14 @@ std::optional<RunRecord> ResultsStore::run(std::int64_t run_id) const {
   s.bind(1, run_id);
   if (!s.step()) return std::nullopt;
   return read_run(s);
+}
+
+std::vector<Artifact> ResultsStore::artifacts(std::int64_t run_id) const {
+  Statement s(db_, "select kind, path from artifacts where run_id = ? order by kind");
+  s.bind(1, run_id);
+  std::vector<Artifact> out;
+  while (s.step()) out.push_back({s.text(0), s.text(1)});
+  return out;
 }
 
 std::vector<Metric> ResultsStore::metrics(std::int64_t run_id) const {

@@ -68,7 +68,8 @@ struct BenchmarkRecord {
 
 class ResultsStore {
  public:
-  static constexpr int kSchemaVersion = 1;
+  // 1: CONTRACT section 4. 2: + artifacts(run_id, kind, path), the files a run wrote (pcap, keylog).
+  static constexpr int kSchemaVersion = 2;
 
   // Opens (creating the file, its directory and the schema when needed).
   explicit ResultsStore(const std::string& path);
@@ -85,9 +86,9 @@ class ResultsStore {
   std::optional<CampaignRecord> latest_campaign(const std::string& name, const std::string& sha256) const;
   std::set<std::string> stored_run_keys(std::int64_t campaign_id) const;
 
-  // One transaction: the run row, its metrics, its series. Returns the run id.
+  // One transaction: the run row, its metrics, its series, its artifacts. Returns the run id.
   std::int64_t store_run(const RunRecord& run, const std::vector<Metric>& metrics,
-                         const std::vector<SeriesPoint>& series);
+                         const std::vector<SeriesPoint>& series, const std::vector<Artifact>& artifacts = {});
 
   struct MergeCounts {
     std::size_t campaigns_created = 0;
@@ -110,6 +111,7 @@ class ResultsStore {
   std::vector<RunRecord> runs(std::int64_t campaign_id) const;
   std::optional<RunRecord> run(std::int64_t run_id) const;
   std::vector<Metric> metrics(std::int64_t run_id) const;
+  std::vector<Artifact> artifacts(std::int64_t run_id) const;
 
   const std::string& path() const { return path_; }
 

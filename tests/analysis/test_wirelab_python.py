@@ -52,6 +52,32 @@ class LabTest(unittest.TestCase):
         self.assertEqual(list(series.columns), ["t", "name", "value"])
         self.assertEqual(set(series["name"]), {"cwnd_bytes", "rtt_s", "goodput_bps"})
 
+    def test_artifacts_of_capturing_runs(self):
+        db = os.path.join(self.tmp.name, "artifacts.db")
+        make_fixture_db.make(db, "planted", 1)
+        # A schema 1 file has no artifacts table: empty, and runs() has no path columns.
+        lab = wirelab.open(db)
+        self.assertEqual(list(lab.artifacts(1).columns), ["run_id", "kind", "path"])
+        self.assertTrue(lab.artifacts(1).empty)
+        self.assertNotIn("pcap_path", lab.runs(1).columns)
+        lab.close()
+        import sqlite3
+        con = sqlite3.connect(db)
+        con.execute("CREATE TABLE artifacts(run_id INTEGER, kind TEXT, path TEXT, PRIMARY KEY(run_id, kind))")
+        first, second = [r[0] for r in con.execute("SELECT id FROM runs WHERE campaign_id = 1 ORDER BY id LIMIT 2")]
+        con.execute("INSERT INTO artifacts VALUES (?, 'pcap', '/c/1/a.pcap')", (first,))
+        con.execute("INSERT INTO artifacts VALUES (?, 'keylog', '/c/1/a.keys')", (first,))
+        con.execute("INSERT INTO artifacts VALUES (?, 'pcap', '/c/1/b.pcap')", (second,))
+        con.commit()
+        con.close()
+        lab = wirelab.open(db)
+        self.assertEqual(len(lab.artifacts(1)), 3)
+        runs = lab.runs(1).set_index("id")
+        self.assertEqual(runs.loc[first, "pcap_path"], "/c/1/a.pcap")
+        self.assertEqual(runs.loc[first, "keylog_path"], "/c/1/a.keys")
+        self.assertEqual(runs.loc[second, "pcap_path"], "/c/1/b.pcap")
+        self.assertTrue(runs["pcap_path"].isna().sum() == len(runs) - 2)
+
     def test_missing_database_raises(self):
         with self.assertRaises(FileNotFoundError):
             wirelab.open(os.path.join(self.tmp.name, "absent.db"))

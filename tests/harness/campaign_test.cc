@@ -6,11 +6,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "harness/cli/verbs.h"
@@ -124,6 +126,58 @@ TEST(Scheduler, ResultsSurviveThePipeBitForBit) {
   EXPECT_EQ(back.metrics[0].value, 0.1 + 0.2);
   EXPECT_EQ(back.metrics[1].value, 1.0 / 3.0);
   EXPECT_EQ(back.series[0].value, 123456789.123);
+}
+
+TEST(Scheduler, ArtifactsSurviveThePipe) {
+  RunResult r;
+  r.artifacts.push_back({"pcap", "/tmp/a b/x.pcap"});
+  const RunResult back = deserialize_result(serialize_result(r));
+  ASSERT_EQ(back.artifacts.size(), 1u);
+  EXPECT_EQ(back.artifacts[0].kind, "pcap");
+  EXPECT_EQ(back.artifacts[0].path, "/tmp/a b/x.pcap");
+}
+
+TEST(Campaign, CapturingRunsGetOneFileEachUnderTheCampaignsDirectory) {
+  const std::string db = scratch("capture/campaign.db");
+  const Scenario sc = parse_scenario_text("cap.yaml", R"yaml(name: cap
+seeds: 2
+link: {rate: 10Mbps, delay: 10ms}
+workload: {kind: bulk, bytes: 1MB}
+capture: true
+protocols: [pfs, {tcp: {cc: cubic}}]
+sweep: {link.loss: [0, 0.01, 0.02], link.delay: [1ms, 5ms]}
+)yaml");
+  ResultsStore store(db);
+  // A backend that writes the file it is told to and reports it, as sim and real do.
+  const BackendFn writes_pcap = [](const RunSpec& spec) {
+    RunResult r;
+    const std::string path = spec.capture_file_stem() + ".pcap";
+    std::ofstream(path) << spec.protocol.label << " " << spec.seed;
+    r.artifacts.push_back({"pcap", path});
+    return r;
+  };
+  CampaignOptions options;
+  options.jobs = 2;
+  const auto outcome = run_campaign(sc, store, writes_pcap, options);
+  const auto dir = std::filesystem::absolute(std::filesystem::path(db).parent_path() / "captures" /
+                                             std::to_string(outcome.campaign_id)).lexically_normal();
+  std::set<std::string> paths;
+  for (const auto& run : store.runs(outcome.campaign_id)) {
+    const auto artifacts = store.artifacts(run.id);
+    ASSERT_EQ(artifacts.size(), 1u);
+    EXPECT_EQ(std::filesystem::path(artifacts[0].path).parent_path(), dir);
+    EXPECT_TRUE(std::filesystem::exists(artifacts[0].path)) << artifacts[0].path;
+    paths.insert(artifacts[0].path);
+  }
+  EXPECT_EQ(paths.size(), 2u * 6u * 2u);  // protocols x points x seeds: no two runs share a file
+  EXPECT_EQ(count(db, "select count(*) from artifacts"), 24);
+  // Readable: label, point index, the point's parameters in SI units, seed.
+  const bool named = std::any_of(paths.begin(), paths.end(), [&](const std::string& p) {
+    const std::string name = std::filesystem::path(p).filename().string();
+    return name.rfind("cap-tcp-cubic-p", 0) == 0 &&
+           name.find("-link.delay=0.005_link.loss=0.02-seed2.pcap") != std::string::npos;
+  });
+  EXPECT_TRUE(named) << *paths.begin();
 }
 
 TEST(Campaign, StoresEveryRunAndBuildsTheTable) {

@@ -145,4 +145,77 @@ TEST(BenchmarkResults, GoogleBenchmarkJsonBecomesRowsInNanoseconds) {
 }
 
 }  // namespace
+// A schema 1 database (before artifacts) as an older wirelab left it: one campaign, one run.
+void write_schema1_database(const std::string& db) {
+  sqlite3* h = nullptr;
+  sqlite3_open(db.c_str(), &h);
+  sqlite3_exec(h,
+               "CREATE TABLE campaigns(id INTEGER PRIMARY KEY, name TEXT, scenario_path TEXT, scenario_sha256 TEXT, "
+               "scenario_yaml TEXT, git_commit TEXT, host TEXT, started_at TEXT, finished_at TEXT);"
+               "CREATE TABLE runs(id INTEGER PRIMARY KEY, campaign_id INTEGER, backend TEXT, protocol TEXT, label TEXT, "
+               "params TEXT, options TEXT, seed INTEGER, status TEXT, error TEXT, wall_seconds REAL, sim_seconds REAL, "
+               "started_at TEXT, finished_at TEXT, run_key TEXT);"
+               "CREATE TABLE metrics(run_id INTEGER, name TEXT, value REAL, unit TEXT, PRIMARY KEY(run_id, name));"
+               "CREATE TABLE series(run_id INTEGER, name TEXT, t REAL, value REAL);"
+               "CREATE TABLE benchmarks(id INTEGER PRIMARY KEY, git_commit TEXT, host TEXT, name TEXT, iterations INTEGER, "
+               "real_time_ns REAL, cpu_time_ns REAL, items_per_second REAL, bytes_per_second REAL, started_at TEXT);"
+               "INSERT INTO campaigns(name, scenario_sha256, git_commit) VALUES('old', 'abc', 'c1');"
+               "INSERT INTO runs(campaign_id, backend, protocol, label, params, seed, status, run_key) "
+               "VALUES(1, 'sim', 'pfs', 'pfs', '{}', 1, 'ok', 'pfs|{}|1');"
+               "INSERT INTO metrics VALUES(1, 'goodput_bps', 1e6, 'bit/s');"
+               "PRAGMA user_version=1;",
+               nullptr, nullptr, nullptr);
+  sqlite3_close(h);
+}
+
+TEST(ResultsStore, SchemaOneFileMigratesToTwoKeepingItsRows) {
+  const std::string db = scratch_db("schema1.db");
+  write_schema1_database(db);
+  ResultsStore store(db);
+  EXPECT_EQ(query_text(db, "PRAGMA user_version"), "2");
+  ASSERT_EQ(store.runs(1).size(), 1u);
+  EXPECT_EQ(store.metrics(1).at(0).value, 1e6);
+  EXPECT_TRUE(store.artifacts(1).empty());
+  // New runs of the old campaign carry artifacts.
+  RunRecord r;
+  r.campaign_id = 1;
+  r.label = "quic";
+  r.run_key = "quic|{}|1";
+  const auto id = store.store_run(r, {}, {}, {{"pcap", "/c/1/q.pcap"}, {"keylog", "/c/1/q.keys"}});
+  const auto artifacts = store.artifacts(id);
+  ASSERT_EQ(artifacts.size(), 2u);
+  EXPECT_EQ(artifacts[0].kind, "keylog");
+  EXPECT_EQ(artifacts[0].path, "/c/1/q.keys");
+  EXPECT_EQ(artifacts[1].kind, "pcap");
+  EXPECT_EQ(artifacts[1].path, "/c/1/q.pcap");
+}
+
+TEST(ResultsStore, MergeCopiesArtifactsAndReadsSchemaOneShards) {
+  const std::string shard = scratch_db("artifact-shard.db");
+  {
+    ResultsStore s(shard);
+    CampaignRecord c;
+    c.name = "cap";
+    c.scenario_sha256 = "h";
+    c.git_commit = "g";
+    const auto cid = s.begin_campaign(c);
+    RunRecord r;
+    r.campaign_id = cid;
+    r.label = "pfs";
+    r.run_key = "pfs|{}|1";
+    s.store_run(r, {{"packets_sent", 10, "count"}}, {}, {{"pcap", "/x/1/pfs.pcap"}});
+  }
+  const std::string old_shard = scratch_db("schema1-shard.db");
+  write_schema1_database(old_shard);
+  const std::string target = scratch_db("artifact-target.db");
+  ResultsStore store(target);
+  EXPECT_EQ(store.merge_from(shard).runs_copied, 1u);
+  EXPECT_EQ(store.merge_from(old_shard).runs_copied, 1u);
+  bool found = false;
+  for (const auto& c : store.campaigns())
+    for (const auto& run : store.runs(c.id))
+      for (const auto& a : store.artifacts(run.id)) found = found || (a.kind == "pcap" && a.path == "/x/1/pfs.pcap");
+  EXPECT_TRUE(found);
+}
+
 }  // namespace wirelab

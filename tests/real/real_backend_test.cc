@@ -4,10 +4,13 @@
 #include "harness/real/real_backend.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <string>
+#include <vector>
 
 #include "harness/real/kernel_tcp.h"
 
@@ -162,4 +165,40 @@ TEST(RealBackend, UnknownPlacementIsReportedAndNothingRuns) {
 }
 
 }  // namespace
+TEST(RealBackend, CaptureIntoAnUnwritablePlaceFailsTheRunNamingThePath) {
+  if (geteuid() != 0) GTEST_SKIP() << "packet capture needs root";
+  RunSpec spec = loopback_bulk("pfs", 100'000);
+  spec.capture = true;
+  spec.capture_stem = ::testing::TempDir() + "/wirelab-no-such-dir/sub/run";
+  const RunResult r = real::run(spec);
+  EXPECT_EQ(r.status, RunResult::Status::kFailed);
+  EXPECT_NE(r.error.find(spec.capture_stem + ".pcap"), std::string::npos) << r.error;
+  EXPECT_TRUE(r.artifacts.empty());
+}
+
+TEST(RealBackend, CapturedQuicRunRecordsPcapAndKeyLog) {
+  if (geteuid() != 0) GTEST_SKIP() << "packet capture needs root";
+  RunSpec spec = loopback_bulk("quic", 300'000);
+  spec.capture = true;
+  spec.capture_stem = ::testing::TempDir() + "/wirelab-real-capture-quic";
+  const RunResult r = real::run(spec);
+  expect_complete_bulk(r, 300'000);
+  ASSERT_EQ(r.artifacts.size(), 2u);
+  EXPECT_EQ(r.artifacts[0].kind, "pcap");
+  EXPECT_EQ(r.artifacts[0].path, spec.capture_stem + ".pcap");
+  EXPECT_EQ(r.artifacts[1].kind, "keylog");
+  EXPECT_EQ(r.artifacts[1].path, spec.capture_stem + ".keys");
+  EXPECT_EQ(metric(r, "capture_drops"), 0);
+  std::ifstream keys(spec.capture_stem + ".keys");
+  // Client and server both log the connection's secrets into the one file: the same line twice.
+  std::string line;
+  std::vector<std::string> traffic_secrets;
+  while (std::getline(keys, line))
+    if (line.rfind("CLIENT_TRAFFIC_SECRET_0 ", 0) == 0) traffic_secrets.push_back(line);
+  ASSERT_EQ(traffic_secrets.size(), 2u);
+  EXPECT_EQ(traffic_secrets[0], traffic_secrets[1]);
+  std::remove((spec.capture_stem + ".pcap").c_str());
+  std::remove((spec.capture_stem + ".keys").c_str());
+}
+
 }  // namespace wirelab

@@ -86,13 +86,28 @@ TEST(SimBackend, CaptureWritesAPcapOfTheBottleneck) {
   RunSpec spec = bulk_spec("tcp", "cubic", 100'000);
   spec.capture = true;
   spec.capture_dir = ::testing::TempDir();
-  ASSERT_EQ(run(spec).status, RunResult::Status::kOk);
+  const RunResult result = run(spec);
+  ASSERT_EQ(result.status, RunResult::Status::kOk);
   const std::string path = spec.capture_dir + "/sim-test-tcp-cubic-seed1.pcap";
+  ASSERT_EQ(result.artifacts.size(), 1u);
+  EXPECT_EQ(result.artifacts[0].kind, "pcap");
+  EXPECT_EQ(result.artifacts[0].path, path);
   std::ifstream pcap(path, std::ios::binary | std::ios::ate);
   ASSERT_TRUE(pcap.good()) << path;
   // 100 kB of payload went through, each packet with a 16-byte pcap record header.
   EXPECT_GT(static_cast<long>(pcap.tellg()), 100'000);
   std::remove(path.c_str());
+}
+
+TEST(SimBackend, CaptureIntoAnUnwritablePlaceFailsTheRunNamingThePath) {
+  RunSpec spec = bulk_spec("pfs", "", 10'000);
+  spec.capture = true;
+  spec.capture_stem = ::testing::TempDir() + "/wirelab-no-such-dir/sub/run";
+  const RunResult result = run(spec);
+  EXPECT_EQ(result.status, RunResult::Status::kFailed);
+  EXPECT_NE(result.error.find(spec.capture_stem + ".pcap"), std::string::npos) << result.error;
+  // The process is still usable: the next run works (ns-3 would have aborted on the bad path).
+  EXPECT_EQ(run(bulk_spec("pfs", "", 10'000)).status, RunResult::Status::kOk);
 }
 
 TEST(SimBackend, UnsupportedCombinationsFailWithAMessage) {

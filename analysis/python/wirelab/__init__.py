@@ -5,6 +5,7 @@ built by CMake) that `regress` and `report` use.
     import wirelab
     lab = wirelab.open("results/wirelab.db")
     lab.runs()              # latest campaign, one row per run, one column per metric
+    lab.artifacts()         # files the runs wrote (capture: true): run_id, kind, path
 """
 
 import json
@@ -57,6 +58,10 @@ class Lab:
             wide = metrics.pivot_table(index="run_id", columns="name", values="value", aggfunc="first")
             wide.columns.name = None
             runs = runs.merge(wide, how="left", left_on="id", right_index=True)
+        artifacts = self.artifacts(cid)
+        for kind in sorted(set(artifacts["kind"])):
+            paths = artifacts[artifacts["kind"] == kind].set_index("run_id")["path"]
+            runs[kind + "_path"] = runs["id"].map(paths)
         params = runs["params"].map(lambda text: json.loads(text) if text else {})
         for key in sorted({k for p in params for k in p}):
             if key not in runs.columns:
@@ -69,6 +74,18 @@ class Lab:
         return pd.read_sql_query(
             "SELECT m.run_id, m.name, m.value, m.unit FROM metrics m JOIN runs r ON r.id = m.run_id "
             "WHERE r.campaign_id = ? ORDER BY m.run_id, m.name", self._db, params=(cid,))
+
+    def artifacts(self, campaign="latest"):
+        """Files the campaign's runs wrote: run_id, kind (pcap, keylog), path. runs() shows
+        them as `pcap_path` / `keylog_path` columns. Empty for databases older than schema 2."""
+        cid = self._campaign_id(campaign)
+        has_table = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'artifacts'").fetchone()
+        if not has_table:
+            return pd.DataFrame(columns=["run_id", "kind", "path"])
+        return pd.read_sql_query(
+            "SELECT a.run_id, a.kind, a.path FROM artifacts a JOIN runs r ON r.id = a.run_id "
+            "WHERE r.campaign_id = ? ORDER BY a.run_id, a.kind", self._db, params=(cid,))
 
     def series(self, run_id):
         """t, name, value of one run."""
