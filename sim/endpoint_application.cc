@@ -28,16 +28,16 @@ EndpointApplication::~EndpointApplication() = default;
 void EndpointApplication::configure(std::unique_ptr<Transport> transport, Role role,
                                     ns3::InetSocketAddress peer,
                                     std::optional<std::uint64_t> bulk_bytes,
-                                    std::uint64_t content_seed, FlowRecord* record,
+                                    const BulkContent& content, FlowRecord* record,
                                     FlowDone on_done) {
   transport_ = std::move(transport);
   role_ = role;
   peer_ = peer;
   peer_known_ = role == Role::kClient;
   bulk_bytes_ = bulk_bytes;
-  pattern_ = BulkPattern(content_seed);
+  content_ = content;
   if (role == Role::kServer)
-    check_.emplace(content_seed, bulk_bytes.value_or(UINT64_MAX));
+    check_.emplace(content, bulk_bytes.value_or(UINT64_MAX));
   record_ = record;
   on_done_ = std::move(on_done);
   datagram_.resize(transport_->max_datagram_size());
@@ -168,7 +168,7 @@ void EndpointApplication::write_more() {
     if (written_ >= chunk_offset_ + chunk_.size() || written_ < chunk_offset_) {
       chunk_offset_ = written_;
       chunk_.resize(static_cast<std::size_t>(std::min<std::uint64_t>(kWriteChunkBytes, total - written_)));
-      pattern_.fill(chunk_offset_, MutableByteView(chunk_.data(), chunk_.size()));
+      content_.fill(chunk_offset_, MutableByteView(chunk_.data(), chunk_.size()));
     }
     const std::size_t skip = static_cast<std::size_t>(written_ - chunk_offset_);
     const std::size_t n = chunk_.size() - skip;

@@ -1,6 +1,6 @@
 // An ns-3 Application that hosts one sans-IO Transport over one ns-3 UDP socket and runs a
-// bulk transfer over it: the client connects, opens one stream, writes BulkPattern bytes and a
-// fin; the server reads them through a BulkIntegrityCheck.
+// bulk transfer over it: the client connects, opens one stream, writes BulkContent bytes and a
+// fin; the server reads them through a BulkContentCheck.
 //
 // The host loop is the one in protocols/core/endpoint.h: datagrams in, on_timeout when due,
 // application reads/writes, poll_transmit until it declines, then one ns-3 event armed for
@@ -18,7 +18,7 @@
 #include "ns3/inet-socket-address.h"
 #include "ns3/socket.h"
 #include "protocols/core/endpoint.h"
-#include "protocols/workloads/bulk_pattern.h"
+#include "protocols/workloads/bulk_content.h"
 #include "sim/flow_record.h"
 
 namespace wirelab::sim {
@@ -34,7 +34,7 @@ class EndpointApplication : public ns3::Application {
   // Client: sends to `peer`; server: listens on `peer`'s port and answers whoever connects.
   // `bulk_bytes` nullopt: the client writes until the simulation stops (timed transfer).
   void configure(std::unique_ptr<Transport> transport, Role role, ns3::InetSocketAddress peer,
-                 std::optional<std::uint64_t> bulk_bytes, std::uint64_t content_seed,
+                 std::optional<std::uint64_t> bulk_bytes, const BulkContent& content,
                  FlowRecord* record, FlowDone on_done);
 
   const Transport& transport() const { return *transport_; }
@@ -68,8 +68,8 @@ class EndpointApplication : public ns3::Application {
   std::vector<std::uint8_t> read_buffer_;
 
   std::optional<std::uint64_t> bulk_bytes_;
-  BulkPattern pattern_{0};
-  std::optional<BulkIntegrityCheck> check_;
+  BulkContent content_;
+  std::optional<BulkContentCheck> check_;
   bool connected_ = false;
   std::optional<StreamId> stream_;
   std::uint64_t written_ = 0;

@@ -37,18 +37,18 @@ void add_fd(int epoll_fd, int fd, Source source) {
 
 EndpointLoop::EndpointLoop(std::unique_ptr<Transport> transport, Role role, DatagramSocket& socket,
                            std::optional<sockaddr_in> peer, std::optional<std::uint64_t> bulk_bytes,
-                           std::uint64_t content_seed, FlowRecord& record, RunControl& control)
+                           const BulkContent& content, FlowRecord& record, RunControl& control)
     : transport_(std::move(transport)),
       role_(role),
       socket_(socket),
       peer_(peer),
       bulk_bytes_(bulk_bytes),
-      pattern_(content_seed),
+      content_(content),
       record_(record),
       control_(control),
       in_(kBatchDatagrams, 65536),
       out_(kBatchDatagrams, transport_->max_datagram_size()) {
-  if (role == Role::kServer) check_.emplace(content_seed, bulk_bytes.value_or(UINT64_MAX));
+  if (role == Role::kServer) check_.emplace(content, bulk_bytes.value_or(UINT64_MAX));
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
   add_fd(epoll_fd_, socket_.fd(), kSocket);
@@ -208,7 +208,7 @@ void EndpointLoop::write_more() {
     if (written_ >= chunk_offset_ + chunk_.size() || written_ < chunk_offset_) {
       chunk_offset_ = written_;
       chunk_.resize(static_cast<std::size_t>(std::min<std::uint64_t>(kWriteChunkBytes, total - written_)));
-      pattern_.fill(chunk_offset_, MutableByteView(chunk_.data(), chunk_.size()));
+      content_.fill(chunk_offset_, MutableByteView(chunk_.data(), chunk_.size()));
     }
     const std::size_t skip = static_cast<std::size_t>(written_ - chunk_offset_);
     const std::size_t n = chunk_.size() - skip;

@@ -19,7 +19,7 @@
 #include "harness/real/flow_record.h"
 #include "harness/real/run_control.h"
 #include "protocols/core/endpoint.h"
-#include "protocols/workloads/bulk_pattern.h"
+#include "protocols/workloads/bulk_content.h"
 
 namespace wirelab::real {
 
@@ -31,7 +31,7 @@ class EndpointLoop {
   // first datagram. `bulk_bytes` nullopt: a timed transfer until the run stops.
   EndpointLoop(std::unique_ptr<Transport> transport, Role role, DatagramSocket& socket,
                std::optional<sockaddr_in> peer, std::optional<std::uint64_t> bulk_bytes,
-               std::uint64_t content_seed, FlowRecord& record, RunControl& control);
+               const BulkContent& content, FlowRecord& record, RunControl& control);
   ~EndpointLoop();
   EndpointLoop(const EndpointLoop&) = delete;
   EndpointLoop& operator=(const EndpointLoop&) = delete;
@@ -53,8 +53,8 @@ class EndpointLoop {
   DatagramSocket& socket_;
   std::optional<sockaddr_in> peer_;
   std::optional<std::uint64_t> bulk_bytes_;
-  BulkPattern pattern_;
-  std::optional<BulkIntegrityCheck> check_;
+  BulkContent content_;
+  std::optional<BulkContentCheck> check_;
   FlowRecord& record_;
   RunControl& control_;
 

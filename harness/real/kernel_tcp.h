@@ -12,6 +12,7 @@
 #include "harness/real/flow_record.h"
 #include "harness/real/placement.h"
 #include "harness/real/run_control.h"
+#include "protocols/workloads/bulk_content.h"
 
 namespace wirelab::real {
 
@@ -31,6 +32,6 @@ std::string kernel_congestion_control(const std::string& scenario_cc);
 // Errors go to control.fail.
 void run_kernel_tcp_flow(const std::string& kernel_cc, std::uint32_t link_mtu, const Placement& placement,
                          std::optional<std::uint64_t> bulk_bytes,
-                         std::uint64_t content_seed, FlowRecord& record, RunControl& control);
+                         const BulkContent& content, FlowRecord& record, RunControl& control);
 
 }  // namespace wirelab::real

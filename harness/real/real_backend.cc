@@ -33,7 +33,8 @@
 #include "harness/real/run_control.h"
 #include "protocols/pfs/pfs.h"
 #include "protocols/quic/quic.h"
-#include "protocols/workloads/bulk_pattern.h"
+#include "protocols/refcodec/shared_document.h"
+#include "protocols/workloads/bulk_content.h"
 
 namespace wirelab::real {
 namespace {
@@ -42,6 +43,9 @@ using TransportFactory = std::function<std::unique_ptr<Transport>(bool client, s
 
 // Same content seed as sim for the same (seed, flow), so the two backends carry the same bytes.
 std::uint64_t content_seed(const RunSpec& spec, std::size_t flow) { return spec.seed * 1000003ULL + flow; }
+BulkContent bulk_content(const RunSpec& spec, std::size_t flow) {
+  return BulkContent(spec.workload.data, content_seed(spec, flow), refcodec::document_seed(spec.seed));
+}
 
 RunResult failed(std::string error) {
   RunResult result;
@@ -70,7 +74,7 @@ RunResult bulk_result(const RunSpec& spec, const FlowRecord& record, const RunCo
   if (!spec.workload.bytes) {
     // Timed transfer: no end to check, so check that what arrived is the pattern's prefix.
     integrity = record.bytes_delivered > 0 &&
-                record.content_digest == BulkIntegrityCheck::expected_digest(content_seed(spec, 0), record.bytes_delivered);
+                record.content_digest == BulkContentCheck::expected_digest(bulk_content(spec, 0), record.bytes_delivered);
   }
   const double delivery_s = (spec.workload.bytes && record.last_byte_s) ? *record.last_byte_s : end_s;
   const double fct_s = delivery_s - record.start_s;
@@ -78,6 +82,8 @@ RunResult bulk_result(const RunSpec& spec, const FlowRecord& record, const RunCo
   result.add("fct_s", fct_s, "s");
   result.add("bytes_delivered", static_cast<double>(record.bytes_delivered), "bytes");
   result.add("wire_bytes", static_cast<double>(record.wire_bytes), "bytes");
+  if (record.bytes_delivered > 0)
+    result.add("wire_payload_ratio", static_cast<double>(record.wire_bytes) / static_cast<double>(record.bytes_delivered), "1");
   if (record.retransmissions_counted)
     result.add("retransmitted_bytes", static_cast<double>(record.retransmitted_bytes), "bytes");
   result.add("integrity_ok", integrity ? 1 : 0, "bool");
@@ -98,6 +104,7 @@ RunResult bulk_result(const RunSpec& spec, const FlowRecord& record, const RunCo
 
 RunResult run_hosted(const RunSpec& spec, const Placement& placement, const TransportFactory& factory) {
   const std::uint64_t seed = content_seed(spec, 0);
+  const BulkContent content = bulk_content(spec, 0);
   std::optional<DatagramSocket> server_socket, client_socket;
   placement.within(Side::kServer, [&] { server_socket.emplace(placement.address(Side::kServer)); });
   placement.within(Side::kClient, [&] { client_socket.emplace(placement.address(Side::kClient)); });
@@ -109,7 +116,7 @@ RunResult run_hosted(const RunSpec& spec, const Placement& placement, const Tran
                         client ? EndpointLoop::Role::kClient : EndpointLoop::Role::kServer,
                         client ? *client_socket : *server_socket,
                         client ? std::optional<sockaddr_in>(server_socket->local_address()) : std::nullopt,
-                        spec.workload.bytes, seed, record, control);
+                        spec.workload.bytes, content, record, control);
       loop.run();
     } catch (const std::exception& e) {
       control.fail(e.what());
@@ -132,7 +139,7 @@ RunResult run_tcp(const RunSpec& spec, const Placement& placement) {
   }
   FlowRecord record;
   RunControl control(monotonic_now(), spec.duration_s);
-  run_kernel_tcp_flow(kernel_cc, spec.link.mtu, placement, spec.workload.bytes, content_seed(spec, 0), record, control);
+  run_kernel_tcp_flow(kernel_cc, spec.link.mtu, placement, spec.workload.bytes, bulk_content(spec, 0), record, control);
   return bulk_result(spec, record, control);
 }
 
@@ -200,7 +207,8 @@ RunResult run(const RunSpec& spec) {
     if (spec.protocol.name == "tcp") return run_tcp(spec, *placement);
     if (spec.protocol.name == "udp") return run_udp(spec, *placement);
     if (spec.protocol.name == "pfs") {
-      const pfs::PfsConfig config = pfs::config_from_options(spec.protocol.options, max_datagram);
+      pfs::PfsConfig config = pfs::config_from_options(spec.protocol.options, max_datagram);
+      config.document_seed = refcodec::document_seed(spec.seed);
       return run_hosted(spec, *placement, [config](bool client, std::uint64_t seed) {
         return pfs::make_transport(config, client ? pfs::Role::kClient : pfs::Role::kServer, seed);
       });

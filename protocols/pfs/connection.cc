@@ -30,6 +30,7 @@ Connection::Connection(const PfsConfig& config, Role role, std::uint64_t seed)
     : config_(config), role_(role), random_(seed), cc_(make_controller(config)), pacer_(config.max_datagram_size) {
   next_local_stream_ = role == Role::kServer ? 1 : 0;
   advertised_max_data_ = config.connection_receive_window;
+  if (config.encoding == Encoding::kRefs) encoding_ = std::make_unique<ContentEncoding>(config.document_seed);
 }
 
 Connection::Stream& Connection::stream_state(StreamId id) {
@@ -63,7 +64,8 @@ std::size_t Connection::write(StreamId id, ByteView data, bool fin) {
   if (state_ == State::kClosed || close_requested_ || !is_local(id) || !streams_.count(id)) return 0;
   Stream& s = streams_.at(id);
   // The send buffer holds at most a stream receive window of unacknowledged bytes.
-  const std::size_t n = s.send.write(data, fin, config_.stream_receive_window);
+  const std::size_t n = encoding_ ? encoding_->write(id, s.send, data, fin, config_.stream_receive_window)
+                                  : s.send.write(data, fin, config_.stream_receive_window);
   s.write_blocked = n < data.size;
   return n;
 }
@@ -75,9 +77,18 @@ std::size_t Connection::read(StreamId id, MutableByteView out, bool* fin) {
     return 0;
   }
   Stream& s = it->second;
-  const std::size_t n = s.recv.read(out, fin);
+  std::size_t n;
+  std::uint64_t consumed;  // stream (wire) bytes taken: what flow control counts
+  if (encoding_) {
+    std::string error;
+    n = encoding_->read(id, s.recv, out, fin, &consumed, &error);
+    if (!error.empty()) close_with(error);
+  } else {
+    n = s.recv.read(out, fin);
+    consumed = n;
+  }
   s.readable_pending = false;
-  consumed_data_ += n;
+  consumed_data_ += consumed;
   update_flow_credit(id, s);
   return n;
 }
