@@ -67,6 +67,19 @@ struct WorkloadSpec {
   std::uint32_t tokens = 100;
   std::uint64_t token_bytes = 16;
   double token_interval_s = 0.02;
+  std::optional<double> stall_threshold_s;  // default: 4 x token_interval (100 ms when that is 0)
+  // rpc and stream: the server, a pool of workers of the worker runtime behind a bounded queue.
+  struct Server {
+    std::uint32_t workers = 4;
+    double service_time_s = 0.001;        // rpc: mean service time per request
+    bool exponential_service = true;      // rpc: exponential (default) or fixed service times
+    std::uint64_t queue = 64;             // admitted requests waiting for a worker
+    std::string overflow = "reject";      // reject | shed-oldest | block
+  } server;
+
+  double stall_threshold() const {
+    return stall_threshold_s ? *stall_threshold_s : token_interval_s > 0 ? 4 * token_interval_s : 0.1;
+  }
 };
 
 // A protocol variant as named in the scenario. Options are validated by the parser against

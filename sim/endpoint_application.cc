@@ -8,9 +8,6 @@
 
 namespace wirelab::sim {
 namespace {
-// Bytes handed to Transport::write at a time; the transport's own send buffer decides how many
-// it takes.
-constexpr std::size_t kWriteChunkBytes = 64 * 1024;
 constexpr int kMaxWakeupsAtSameTime = 100000;
 }  // namespace
 
@@ -25,22 +22,16 @@ ns3::TypeId EndpointApplication::GetTypeId() {
 EndpointApplication::EndpointApplication() = default;
 EndpointApplication::~EndpointApplication() = default;
 
-void EndpointApplication::configure(std::unique_ptr<Transport> transport, Role role,
-                                    ns3::InetSocketAddress peer,
-                                    std::optional<std::uint64_t> bulk_bytes,
-                                    const BulkContent& content, FlowRecord* record,
-                                    FlowDone on_done) {
-  transport_ = std::move(transport);
+void EndpointApplication::configure(std::unique_ptr<Transport> transport,
+                                    const workloads::SessionFactory& make_session, Role role,
+                                    ns3::InetSocketAddress peer, FlowRecord* record, FlowDone on_done) {
+  endpoint_ = std::make_unique<workloads::ApplicationEndpoint>(std::move(transport), make_session);
   role_ = role;
   peer_ = peer;
   peer_known_ = role == Role::kClient;
-  bulk_bytes_ = bulk_bytes;
-  content_ = content;
-  if (role == Role::kServer)
-    check_.emplace(content, bulk_bytes.value_or(UINT64_MAX));
   record_ = record;
   on_done_ = std::move(on_done);
-  datagram_.resize(transport_->max_datagram_size());
+  datagram_.resize(endpoint_->max_datagram_size());
 }
 
 Timestamp EndpointApplication::now() {
@@ -56,12 +47,14 @@ void EndpointApplication::StartApplication() {
   socket_->SetRecvCallback(ns3::MakeCallback(&EndpointApplication::on_readable, this));
   if (role_ == Role::kClient) {
     record_->start_s = ns3::Simulator::Now().GetSeconds();
-    transport_->connect(now());
+    endpoint_->transport().connect(now());
   }
   service();
 }
 
 void EndpointApplication::StopApplication() {
+  // A run that ends before the workload does keeps what the workload measured so far.
+  if (on_done_ && endpoint_ && !record_->done) record_->workload = endpoint_->session().record();
   ns3::Simulator::Cancel(timer_);
   timer_at_ = kTimeInfinite;
   if (socket_) socket_->SetRecvCallback(ns3::MakeNullCallback<void, ns3::Ptr<ns3::Socket>>());
@@ -70,7 +63,7 @@ void EndpointApplication::StopApplication() {
 void EndpointApplication::DoDispose() {
   StopApplication();
   socket_ = nullptr;
-  transport_.reset();
+  endpoint_.reset();
   ns3::Application::DoDispose();
 }
 
@@ -86,7 +79,7 @@ void EndpointApplication::on_readable(ns3::Ptr<ns3::Socket> socket) {
     const std::uint32_t size = packet->GetSize();
     if (size > datagram_.size()) datagram_.resize(size);
     packet->CopyData(datagram_.data(), size);
-    transport_->on_datagram(t, ByteView(datagram_.data(), size));
+    endpoint_->on_datagram(t, ByteView(datagram_.data(), size));
   }
   service();
 }
@@ -98,26 +91,23 @@ void EndpointApplication::on_timer() {
 
 void EndpointApplication::service() {
   const Timestamp t = now();
-  if (t >= transport_->next_timeout()) transport_->on_timeout(t);
-  handle_events(t);
-  // Also without an event: a transport that frees send buffer or delivers bytes without saying
-  // so still makes progress (one write/read call per service when nothing changed).
-  if (role_ == Role::kClient && connected_) {
-    if (!stream_) stream_ = transport_->open_stream();
-    write_more();
-  } else if (role_ == Role::kServer && stream_) {
-    read_stream(t, *stream_);
-  }
+  if (t >= endpoint_->next_timeout()) endpoint_->on_timeout(t);
   if (peer_known_) {
     MutableByteView buffer(datagram_.data(), datagram_.size());
-    while (auto size = transport_->poll_transmit(t, buffer)) {
+    while (auto size = endpoint_->poll_transmit(t, buffer)) {
       socket_->SendTo(ns3::Create<ns3::Packet>(datagram_.data(), static_cast<std::uint32_t>(*size)),
                       0, peer_);
     }
   }
-  handle_events(t);
+  record_progress(t);
+  arm_timer(t);
+}
+
+void EndpointApplication::record_progress(Timestamp t) {
+  const workloads::WorkloadRecord& work = endpoint_->session().record();
+  if (!work.error.empty() && record_->error.empty()) record_->error = work.error;
   if (role_ == Role::kClient) {
-    const TransportStats stats = transport_->stats();
+    const TransportStats stats = endpoint_->transport().stats();
     record_->retransmitted_bytes = stats.retransmitted_bytes;
     record_->retransmissions_counted = stats.counts_retransmissions;
     record_->cwnd_bytes = stats.congestion_window_bytes;
@@ -128,84 +118,21 @@ void EndpointApplication::service() {
       last_rtt_sample_s_ = stats.latest_rtt_s;
     }
   }
-  arm_timer(t);
-}
-
-void EndpointApplication::handle_events(Timestamp t) {
-  while (auto event = transport_->poll_event()) {
-    switch (event->kind) {
-      case TransportEvent::Kind::kConnected:
-        connected_ = true;
-        if (role_ == Role::kClient && !stream_) {
-          stream_ = transport_->open_stream();
-          write_more();
-        }
-        break;
-      case TransportEvent::Kind::kStreamWritable:
-        if (role_ == Role::kClient) write_more();
-        break;
-      case TransportEvent::Kind::kStreamOpened:
-      case TransportEvent::Kind::kStreamReadable:
-        if (role_ == Role::kServer) {
-          stream_ = event->stream;  // one stream per flow
-          read_stream(t, event->stream);
-        }
-        break;
-      case TransportEvent::Kind::kClosed:
-        if (!event->reason.empty() && record_->error.empty()) record_->error = event->reason;
-        break;
-    }
+  if (!on_done_ || record_->done) return;  // only the measuring side reports
+  record_->bytes_delivered = work.bytes_delivered;
+  record_->content_digest = work.content_digest;
+  if (work.last_byte_at) record_->last_byte_s = to_seconds(*work.last_byte_at);
+  if (work.done) {
+    record_->integrity_ok = work.integrity_ok;
+    record_->workload = work;
+    record_->done = true;
+    on_done_();
   }
-}
-
-void EndpointApplication::write_more() {
-  if (!stream_ || fin_written_) return;
-  const std::uint64_t total = bulk_bytes_.value_or(UINT64_MAX);
-  for (;;) {
-    // The pattern is generated once per chunk, not once per write attempt: a transport with a
-    // nearly full send buffer takes a few bytes per call, and regenerating 64 KB each time
-    // would dominate the simulation's cost.
-    if (written_ >= chunk_offset_ + chunk_.size() || written_ < chunk_offset_) {
-      chunk_offset_ = written_;
-      chunk_.resize(static_cast<std::size_t>(std::min<std::uint64_t>(kWriteChunkBytes, total - written_)));
-      content_.fill(chunk_offset_, MutableByteView(chunk_.data(), chunk_.size()));
-    }
-    const std::size_t skip = static_cast<std::size_t>(written_ - chunk_offset_);
-    const std::size_t n = chunk_.size() - skip;
-    const bool fin = bulk_bytes_.has_value() && written_ + n == total;
-    const std::size_t accepted = transport_->write(*stream_, ByteView(chunk_.data() + skip, n), fin);
-    written_ += accepted;
-    if (fin && accepted == n) fin_written_ = true;
-    if (fin_written_ || accepted < n || n == 0) break;
-  }
-}
-
-void EndpointApplication::read_stream(Timestamp t, StreamId stream) {
-  if (record_->done) return;
-  read_buffer_.resize(kWriteChunkBytes);
-  for (;;) {
-    bool fin = false;
-    const std::size_t n =
-        transport_->read(stream, MutableByteView(read_buffer_.data(), read_buffer_.size()), &fin);
-    if (n > 0) {
-      check_->feed(ByteView(read_buffer_.data(), n));
-      record_->bytes_delivered += n;
-      record_->content_digest = check_->digest();
-      record_->last_byte_s = to_seconds(t);
-    }
-    if (fin) {
-      check_->finish();
-      record_->integrity_ok = check_->integrity_ok();
-      record_->done = true;
-      if (on_done_) on_done_();
-      return;
-    }
-    if (n == 0) return;
-  }
+  (void)t;
 }
 
 void EndpointApplication::arm_timer(Timestamp t) {
-  const Timestamp wanted = transport_->next_timeout();
+  const Timestamp wanted = endpoint_->next_timeout();
   if (wanted == timer_at_ && timer_.IsRunning()) return;
   ns3::Simulator::Cancel(timer_);
   timer_at_ = wanted;

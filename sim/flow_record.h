@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "protocols/workloads/session.h"
+
 namespace wirelab::sim {
 
 struct FlowRecord {
@@ -21,7 +23,7 @@ struct FlowRecord {
   std::uint64_t retransmitted_bytes = 0;
   bool retransmissions_counted = true;  // false: the transport cannot count them (no metric)
   bool integrity_ok = false;
-  std::uint64_t content_digest = 0;   // BulkIntegrityCheck::digest() of what was delivered
+  std::uint64_t content_digest = 0;   // BulkContentCheck::digest() of what was delivered
   std::string error;                  // why the transport gave up, if it did
   std::vector<double> rtt_samples_s;
   // Latest values for the sparse series.
@@ -33,6 +35,8 @@ struct FlowRecord {
   std::uint64_t datagrams_reordered = 0;  // arrived with a sequence number below one seen before
   std::uint64_t highest_sequence_seen = 0;
   std::optional<double> last_rx_s;
+  // What the measuring side's workload session recorded (rpc and stream metrics come from here).
+  workloads::WorkloadRecord workload;
 };
 
 // Called once by a flow's application when the flow is done; the backend stops the simulation

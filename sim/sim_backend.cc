@@ -28,11 +28,13 @@
 #include "ns3/point-to-point-helper.h"
 #include "protocols/pfs/pfs.h"
 #include "protocols/quic/quic.h"
+#include "harness/workload_plan.h"
 #include "protocols/refcodec/shared_document.h"
 #include "protocols/workloads/bulk_content.h"
 #include "sim/endpoint_application.h"
 #include "sim/hosted_transport.h"
 #include "sim/tcp_baseline.h"
+#include "sim/tcp_session.h"
 #include "sim/topology.h"
 #include "sim/udp_baseline.h"
 
@@ -87,19 +89,16 @@ class SeriesSampler {
   std::uint64_t last_delivered_ = 0;
 };
 
-double percentile(std::vector<double> values, double q) {
-  std::sort(values.begin(), values.end());
-  const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size())));
-  return values[std::min(values.size() - 1, rank == 0 ? 0 : rank - 1)];
-}
-
 std::uint64_t content_seed(const RunSpec& spec, std::size_t flow) {
   return spec.seed * 1000003ULL + flow;
 }
 
 // What flow `flow` carries (workload `data:`); versioned content edits the run's document.
+BulkContent seeded_content(const RunSpec& spec, std::uint64_t seed) {
+  return BulkContent(spec.workload.data, seed, refcodec::document_seed(spec.seed));
+}
 BulkContent bulk_content(const RunSpec& spec, std::size_t flow) {
-  return BulkContent(spec.workload.data, content_seed(spec, flow), refcodec::document_seed(spec.seed));
+  return seeded_content(spec, content_seed(spec, flow));
 }
 
 // How long after the UDP sender's last datagram it may still arrive: propagation, a full
@@ -157,8 +156,8 @@ void add_bulk_metrics(const RunSpec& spec, const std::vector<FlowRecord>& flows,
   if (retransmissions_counted) result.add("retransmitted_bytes", static_cast<double>(retransmitted), "bytes");
   result.add("integrity_ok", integrity ? 1 : 0, "bool");
   if (!rtts.empty()) {
-    result.add("rtt_p50_s", percentile(rtts, 0.50), "s");
-    result.add("rtt_p99_s", percentile(rtts, 0.99), "s");
+    result.add("rtt_p50_s", workloads::percentile(rtts, 0.50), "s");
+    result.add("rtt_p99_s", workloads::percentile(rtts, 0.99), "s");
   }
   if (spec.topology.kind == TopologySpec::Kind::kDumbbell) add_fairness_metrics(flow_goodputs, result);
 }
@@ -187,6 +186,56 @@ void add_udp_metrics(const RunSpec& spec, const std::vector<FlowRecord>& flows, 
   if (spec.topology.kind == TopologySpec::Kind::kDumbbell) add_fairness_metrics(flow_goodputs, result);
 }
 
+// Every flow's client record as one: the requests of all flows together.
+workloads::WorkloadRecord merged_workload(const std::vector<FlowRecord>& flows) {
+  workloads::WorkloadRecord all = flows[0].workload;
+  for (std::size_t i = 1; i < flows.size(); ++i) {
+    const workloads::WorkloadRecord& w = flows[i].workload;
+    all.requests_sent += w.requests_sent;
+    all.requests_completed += w.requests_completed;
+    all.requests_shed += w.requests_shed;
+    if (w.first_request_at && (!all.first_request_at || *w.first_request_at < *all.first_request_at))
+      all.first_request_at = w.first_request_at;
+    if (w.last_response_at && (!all.last_response_at || *w.last_response_at > *all.last_response_at))
+      all.last_response_at = w.last_response_at;
+    all.latency_s.insert(all.latency_s.end(), w.latency_s.begin(), w.latency_s.end());
+    all.ttft_s.insert(all.ttft_s.end(), w.ttft_s.begin(), w.ttft_s.end());
+    all.itl_s.insert(all.itl_s.end(), w.itl_s.begin(), w.itl_s.end());
+    all.tokens_received += w.tokens_received;
+    all.stalls += w.stalls;
+    all.responses_intact = all.responses_intact && w.responses_intact;
+  }
+  return all;
+}
+
+// The session factories of flow `flow`: the client's and the server's (which owns the
+// simulated worker pool serving it).
+workloads::SessionFactory client_session(const RunSpec& spec, std::uint64_t seed) {
+  const WorkloadSpec w = spec.workload;
+  if (is_request_workload(w))
+    return [w, seed](StreamApi& c) { return make_request_session(w, true, seed, c, nullptr); };
+  return [w, content = seeded_content(spec, seed)](StreamApi& c) -> std::unique_ptr<workloads::Session> {
+    workloads::BulkOptions options;
+    options.bytes = w.bytes;
+    options.content = content;
+    return std::make_unique<workloads::BulkSender>(c, options);
+  };
+}
+
+workloads::SessionFactory server_session(const RunSpec& spec, std::uint64_t seed) {
+  const WorkloadSpec w = spec.workload;
+  if (is_request_workload(w)) {
+    return [w, seed](StreamApi& c) {
+      auto runner = std::make_shared<workloads::SimJobRunner>(w.server.workers, seed ^ 0x5e7e5e7eULL,
+                                                               step_service_model(w));
+      return make_request_session(w, false, seed, c, runner);
+    };
+  }
+  return [w, content = seeded_content(spec, seed)](StreamApi& c) -> std::unique_ptr<workloads::Session> {
+    return std::make_unique<workloads::BulkReceiver>(c, w.bytes, content);
+  };
+}
+
 RunResult failed(std::string error) {
   RunResult result;
   result.status = RunResult::Status::kFailed;
@@ -196,8 +245,10 @@ RunResult failed(std::string error) {
 
 // The skeleton every protocol shares. `is_udp` selects the UDP metrics.
 RunResult run_flows(const RunSpec& spec, const FlowInstaller& install, bool is_udp) {
-  if (spec.workload.kind != WorkloadSpec::Kind::kBulk)
-    return failed("the sim backend runs workload kind bulk only");
+  if (spec.workload.kind == WorkloadSpec::Kind::kMulticast)
+    return failed("the sim backend does not run workload kind multicast yet");
+  if (is_udp && spec.workload.kind != WorkloadSpec::Kind::kBulk)
+    return failed("udp carries workload kind bulk only (rpc and stream need a reliable transport: pfs, tcp, quic)");
   if (spec.topology.kind == TopologySpec::Kind::kStar)
     return failed("the sim backend supports topology point-to-point and dumbbell (not star)");
 
@@ -243,6 +294,8 @@ RunResult run_flows(const RunSpec& spec, const FlowInstaller& install, bool is_u
   result.sim_seconds = end_s;
   if (is_udp)
     add_udp_metrics(spec, flows, result);
+  else if (is_request_workload(spec.workload))
+    add_request_metrics(spec.workload, merged_workload(flows), result);
   else
     add_bulk_metrics(spec, flows, all_done, end_s, result);
   result.add("wire_bytes", static_cast<double>(wire.bytes()), "bytes");
@@ -254,9 +307,10 @@ RunResult run_flows(const RunSpec& spec, const FlowInstaller& install, bool is_u
   }
   result.add("sim_events", static_cast<double>(ns3::Simulator::GetEventCount()), "count");
   // A timed transfer (no `bytes`) is supposed to run until duration_s.
-  if (!all_done && spec.workload.bytes) {
+  if (!all_done && (spec.workload.bytes || is_request_workload(spec.workload))) {
     result.status = RunResult::Status::kTimeout;
-    result.error = "transfer not finished within duration " + std::to_string(spec.duration_s) + " s";
+    result.error = std::string(is_request_workload(spec.workload) ? "requests" : "transfer") +
+                   " not finished within duration " + std::to_string(spec.duration_s) + " s";
   }
   for (const auto& f : flows) {
     if (f.error.empty() || all_done) continue;
@@ -284,6 +338,16 @@ RunResult run_tcp(const RunSpec& spec) {
       spec,
       [&spec](std::size_t i, ns3::Ptr<ns3::Node> sender, ns3::Ptr<ns3::Node> receiver,
               ns3::Ipv4Address address, double start_s, FlowRecord* record, FlowDone done) {
+        if (is_request_workload(spec.workload)) {
+          const std::uint64_t seed = content_seed(spec, i);
+          install_app<TcpSessionApplication>(receiver, 0)
+              ->configure(server_session(spec, seed), TcpSessionApplication::Role::kServer,
+                          ns3::InetSocketAddress(ns3::Ipv4Address::GetAny(), kFlowPort), record, nullptr);
+          install_app<TcpSessionApplication>(sender, start_s)
+              ->configure(client_session(spec, seed), TcpSessionApplication::Role::kClient,
+                          ns3::InetSocketAddress(address, kFlowPort), record, done);
+          return;
+        }
         install_app<TcpBulkReceiver>(receiver, 0)
             ->configure(kFlowPort, spec.workload.bytes, bulk_content(spec, i), record, done);
         install_app<TcpBulkSender>(sender, start_s)
@@ -335,16 +399,17 @@ RunResult run_hosted(const RunSpec& spec, const TransportFactory& factory) {
                                       ns3::Ptr<ns3::Node> receiver, ns3::Ipv4Address address,
                                       double start_s, FlowRecord* record, FlowDone done) {
         const std::uint64_t seed = content_seed(spec, i);
-        const BulkContent content = bulk_content(spec, i);
+        // The bulk receiver measures a bulk flow; the client measures requests.
+        const bool client_measures = is_request_workload(spec.workload);
         auto server = install_app<EndpointApplication>(receiver, 0);
-        server->configure(factory(false, seed * 2 + 1, max_datagram),
+        server->configure(factory(false, seed * 2 + 1, max_datagram), server_session(spec, seed),
                           EndpointApplication::Role::kServer,
-                          ns3::InetSocketAddress(ns3::Ipv4Address::GetAny(), kFlowPort),
-                          spec.workload.bytes, content, record, done);
+                          ns3::InetSocketAddress(ns3::Ipv4Address::GetAny(), kFlowPort), record,
+                          client_measures ? FlowDone() : done);
         auto client = install_app<EndpointApplication>(sender, start_s);
-        client->configure(factory(true, seed * 2, max_datagram), EndpointApplication::Role::kClient,
-                          ns3::InetSocketAddress(address, kFlowPort), spec.workload.bytes, content,
-                          record, nullptr);
+        client->configure(factory(true, seed * 2, max_datagram), client_session(spec, seed),
+                          EndpointApplication::Role::kClient, ns3::InetSocketAddress(address, kFlowPort),
+                          record, client_measures ? done : FlowDone());
       },
       false);
 }

@@ -2,7 +2,7 @@
 //
 // The real-socket twin of sim's EndpointApplication: the same host loop (datagrams in, timeout,
 // datagrams out, arm the timer) and the same bulk application on top (the client writes
-// BulkPattern bytes on one stream, the server checks them with BulkIntegrityCheck). The loop
+// BulkContent bytes on one stream, the server checks them with BulkContentCheck). The loop
 // waits in epoll_pwait2 on the socket and the run's stop eventfd, with the transport's
 // next_timeout() as the wait's timeout (nanosecond resolution, unlike epoll_wait's
 // milliseconds). Datagrams move in batches (recvmmsg in, sendmmsg out).

@@ -1,6 +1,6 @@
 // The kernel TCP baseline of the real backend: one bulk flow over a kernel TCP connection with
 // the congestion control the scenario names (TCP_CONGESTION), checked like every other bulk
-// transfer (BulkPattern written, BulkIntegrityCheck on the reading side).
+// transfer (BulkContent written, BulkContentCheck on the reading side).
 #pragma once
 
 #include <cstdint>

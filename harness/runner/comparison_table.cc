@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 
 namespace wirelab {
 namespace {
@@ -36,7 +37,11 @@ std::string render_comparison_table(const std::vector<TableRun>& runs) {
   struct Group {
     std::string point, label;
     int total = 0, ok = 0, integrity_known = 0, integrity_ok = 0;
-    std::vector<double> goodput, fct, retx, loss, jain;
+    std::map<std::string, std::vector<double>> values;  // metric -> values of the ok runs
+    double med(const std::string& name) const {
+      auto it = values.find(name);
+      return it == values.end() ? NAN : median(it->second);
+    }
   };
   std::vector<Group> groups;
   for (const auto& r : runs) {
@@ -51,33 +56,54 @@ std::string render_comparison_table(const std::vector<TableRun>& runs) {
     Group& g = *it;
     ++g.total;
     if (r.status == "ok") ++g.ok;
-    auto get = [&](const char* name, std::vector<double>& into) {
-      auto m = r.metrics.find(name);
-      if (m != r.metrics.end() && r.status == "ok") into.push_back(m->second);
-    };
-    get("goodput_bps", g.goodput);
-    get("fct_s", g.fct);
-    get("retransmitted_bytes", g.retx);
-    get("loss_rate_observed", g.loss);
-    get("jain_fairness", g.jain);
+    if (r.status == "ok")
+      for (const auto& [name, value] : r.metrics) g.values[name].push_back(value);
     auto integrity = r.metrics.find("integrity_ok");
     if (integrity != r.metrics.end()) {
       ++g.integrity_known;
       if (integrity->second == 1 && r.status == "ok") ++g.integrity_ok;
     }
   }
-  // Points in first-appearance order; within a point, labels in first-appearance order.
+  auto any = [&](const char* metric) {
+    return std::any_of(groups.begin(), groups.end(), [&](const Group& g) { return g.values.count(metric) > 0; });
+  };
+  // The columns follow the workload: token timings for stream, latencies for rpc, else bulk.
   // Jain's index only means something with competing flows (dumbbells): its column appears then.
-  const bool fairness = std::any_of(groups.begin(), groups.end(), [](const Group& g) { return !g.jain.empty(); });
-  std::vector<std::vector<std::string>> rows = {
-      {"point", "protocol", "runs ok", "goodput Mbit/s", "FCT s", "retransmitted", "integrity", "loss observed"}};
-  if (fairness) rows[0].push_back("Jain index");
-  for (const auto& g : groups) {
-    rows.push_back({g.point, g.label, std::to_string(g.ok) + "/" + std::to_string(g.total),
-                    fixed(median(g.goodput) / 1e6, 2), fixed(median(g.fct), 2), bytes_text(median(g.retx)),
-                    g.integrity_known ? std::to_string(g.integrity_ok) + "/" + std::to_string(g.integrity_known) : "-",
-                    g.loss.empty() ? "-" : fixed(100 * median(g.loss), 2) + " %"});
-    if (fairness) rows.back().push_back(fixed(median(g.jain), 3));
+  const bool stream = any("ttft_p50_s"), rpc = !stream && any("requests_completed"), fairness = any("jain_fairness");
+  auto ms = [](double s) { return fixed(1e3 * s, 1); };
+  auto integrity = [](const Group& g) {
+    return g.integrity_known ? std::to_string(g.integrity_ok) + "/" + std::to_string(g.integrity_known) : std::string("-");
+  };
+  std::vector<std::vector<std::string>> rows;
+  std::string legend;
+  if (stream) {
+    rows = {{"point", "protocol", "runs ok", "TTFT p50 ms", "TTFT p99 ms", "ITL p50 ms", "ITL p99 ms", "stalls", "shed", "integrity"}};
+    for (const auto& g : groups)
+      rows.push_back({g.point, g.label, std::to_string(g.ok) + "/" + std::to_string(g.total), ms(g.med("ttft_p50_s")),
+                      ms(g.med("ttft_p99_s")), ms(g.med("itl_p50_s")), ms(g.med("itl_p99_s")), fixed(g.med("stalls"), 0),
+                      fixed(g.med("requests_shed"), 0), integrity(g)});
+    legend = "medians over seeds; TTFT = request sent -> first whole token; ITL = gap between whole tokens; "
+             "integrity = runs whose every request was answered with exactly the bytes the server wrote\n";
+  } else if (rpc) {
+    rows = {{"point", "protocol", "runs ok", "completed", "shed", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "integrity"}};
+    for (const auto& g : groups)
+      rows.push_back({g.point, g.label, std::to_string(g.ok) + "/" + std::to_string(g.total),
+                      fixed(g.med("requests_completed"), 0), fixed(g.med("requests_shed"), 0),
+                      fixed(g.med("throughput_rps"), 1), ms(g.med("latency_p50_s")), ms(g.med("latency_p99_s")),
+                      ms(g.med("latency_p999_s")), integrity(g)});
+    legend = "medians over seeds; latency = request sent -> whole response read; shed = refused by the server's "
+             "admission queue; integrity = runs whose every request was answered with exactly the bytes the server wrote\n";
+  } else {
+    rows = {{"point", "protocol", "runs ok", "goodput Mbit/s", "FCT s", "retransmitted", "integrity", "loss observed"}};
+    if (fairness) rows[0].push_back("Jain index");
+    for (const auto& g : groups) {
+      const double loss = g.med("loss_rate_observed");
+      rows.push_back({g.point, g.label, std::to_string(g.ok) + "/" + std::to_string(g.total),
+                      fixed(g.med("goodput_bps") / 1e6, 2), fixed(g.med("fct_s"), 2), bytes_text(g.med("retransmitted_bytes")),
+                      integrity(g), std::isfinite(loss) ? fixed(100 * loss, 2) + " %" : "-"});
+      if (fairness) rows.back().push_back(fixed(g.med("jain_fairness"), 3));
+    }
+    legend = "medians over seeds; goodput = bytes delivered / flow completion time; integrity = runs that delivered every byte exactly once, in order\n";
   }
   std::vector<std::size_t> width(rows[0].size(), 0);
   for (const auto& row : rows)
@@ -99,7 +125,7 @@ std::string render_comparison_table(const std::vector<TableRun>& runs) {
       out += std::string(total - 2, '-') + "\n";
     }
   }
-  out += "medians over seeds; goodput = bytes delivered / flow completion time; integrity = runs that delivered every byte exactly once, in order\n";
+  out += legend;
   return out;
 }
 

@@ -335,6 +335,35 @@ std::map<std::string, Handler> make_handlers() {
     s.spec.workload.token_interval_s = v;
     return nlohmann::json(v);
   };
+  h["workload.stall_threshold"] = [](const Parser& p, const YAML::Node& n, const std::string& f, PointState& s) {
+    const double v = p.with_units(n, f, units::parse_time_s);
+    if (v <= 0) p.fail(n, f, "must be > 0");
+    s.spec.workload.stall_threshold_s = v;
+    return nlohmann::json(v);
+  };
+  h["workload.server.workers"] = [](const Parser& p, const YAML::Node& n, const std::string& f, PointState& s) {
+    s.spec.workload.server.workers = static_cast<std::uint32_t>(p.integer(n, f, 1, 1024));
+    return nlohmann::json(s.spec.workload.server.workers);
+  };
+  h["workload.server.service_time"] = [](const Parser& p, const YAML::Node& n, const std::string& f, PointState& s) {
+    const double v = p.with_units(n, f, units::parse_time_s);
+    if (v <= 0 || v > 60) p.fail(n, f, "must be in (0, 60s]");
+    s.spec.workload.server.service_time_s = v;
+    return nlohmann::json(v);
+  };
+  h["workload.server.service"] = [](const Parser& p, const YAML::Node& n, const std::string& f, PointState& s) {
+    const std::string v = p.choice(n, f, {"exponential", "fixed"});
+    s.spec.workload.server.exponential_service = v == "exponential";
+    return nlohmann::json(v);
+  };
+  h["workload.server.queue"] = [](const Parser& p, const YAML::Node& n, const std::string& f, PointState& s) {
+    s.spec.workload.server.queue = p.integer(n, f, 1, 1000000);
+    return nlohmann::json(s.spec.workload.server.queue);
+  };
+  h["workload.server.overflow"] = [](const Parser& p, const YAML::Node& n, const std::string& f, PointState& s) {
+    s.spec.workload.server.overflow = p.choice(n, f, {"reject", "shed-oldest", "block"});
+    return nlohmann::json(s.spec.workload.server.overflow);
+  };
   return h;
 }
 
@@ -365,9 +394,18 @@ void apply_section(const Parser& p, const YAML::Node& root, const std::string& s
   if (!node) return;
   p.expect_map(node, section);
   std::vector<std::string> allowed = section == "link" ? link_keys(true) : section_keys(section);
+  if (section == "workload") allowed.push_back("server");
   p.check_keys(node, section, allowed);
   for (auto it = node.begin(); it != node.end(); ++it) {
     const std::string key = it->first.Scalar();
+    if (section == "workload" && key == "server") {
+      const YAML::Node server = it->second;
+      p.expect_map(server, "workload.server");
+      p.check_keys(server, "workload.server", section_keys("workload.server"));
+      for (auto r = server.begin(); r != server.end(); ++r)
+        handlers().at("workload.server." + r->first.Scalar())(p, r->second, "workload.server." + r->first.Scalar(), s);
+      continue;
+    }
     if (section == "link" && key == "reverse") {
       const YAML::Node reverse = it->second;
       if (reverse.IsNull()) continue;
@@ -557,8 +595,24 @@ Scenario parse_scenario_text(const std::string& path, const std::string& text, c
     }
     resolve_reverse(p, state);
     const auto& w = state.spec.workload;
-    if (w.kind == WorkloadSpec::Kind::kRpc && w.rate_rps && w.concurrency)
-      p.fail(root["workload"], "workload", "rpc takes either rate (open loop) or concurrency (closed loop), not both");
+    const bool requests = w.kind == WorkloadSpec::Kind::kRpc || w.kind == WorkloadSpec::Kind::kStream;
+    if (requests && w.rate_rps && w.concurrency)
+      p.fail(root["workload"], "workload", std::string(w.kind == WorkloadSpec::Kind::kRpc ? "rpc" : "stream") +
+                                               " takes either rate (open loop) or concurrency (closed loop), not both");
+    // The node to blame: the field if written, else the workload section (const lookups only:
+    // a non-const operator[] would add the key to the document).
+    auto workload_node = [&root](const char* key) {
+      const YAML::Node& r = root;
+      const YAML::Node section = r["workload"];
+      const YAML::Node field = section ? section[key] : YAML::Node();
+      return field ? field : section;
+    };
+    if (requests && w.request_bytes < 8)
+      p.fail(workload_node("request_bytes"), "workload.request_bytes",
+             "must be >= 8 bytes (a request starts with its 8-byte index)");
+    if (w.kind == WorkloadSpec::Kind::kRpc && w.response_bytes < 10)
+      p.fail(workload_node("response_bytes"), "workload.response_bytes",
+             "must be >= 10 bytes (a response starts with a 9-byte status and index)");
     if (w.kind != WorkloadSpec::Kind::kBulk && state.data_node)
       p.fail(*state.data_node, "workload.data", "data and similarity apply to kind: bulk only");
     if (state.spec.topology.kind == TopologySpec::Kind::kPointToPoint && state.spec.topology.flows != 1)

@@ -74,12 +74,13 @@ struct TransportStats {
   double pacing_rate_bps = 0;
 };
 
-// A reliable, connection-oriented transport with ordered byte streams; one stream per message
-// gives message delivery without head-of-line blocking between messages.
-class Transport : public Endpoint {
+// The application's half of a connection: ordered byte streams and the events about them.
+// Workloads (protocols/workloads) are written against this alone, so the same application runs
+// over a sans-IO Transport (PFS, QUIC) and over a kernel or ns-3 TCP byte stream multiplexed by
+// ByteStreamMux (protocols/workloads/byte_stream_mux.h).
+class StreamApi {
  public:
-  // Client side only: starts the handshake (the first poll_transmit carries it).
-  virtual void connect(Timestamp now) = 0;
+  virtual ~StreamApi() = default;
   // Opens a locally initiated stream; nullopt when the peer's stream limit forbids it.
   virtual std::optional<StreamId> open_stream() = 0;
   // Queues up to data.size bytes; returns how many were accepted (flow control, send buffer).
@@ -88,6 +89,14 @@ class Transport : public Endpoint {
   // Reads in-order bytes; sets *fin when the stream's end has been read.
   virtual std::size_t read(StreamId stream, MutableByteView out, bool* fin) = 0;
   virtual std::optional<TransportEvent> poll_event() = 0;
+};
+
+// A reliable, connection-oriented transport with ordered byte streams; one stream per message
+// gives message delivery without head-of-line blocking between messages.
+class Transport : public Endpoint, public StreamApi {
+ public:
+  // Client side only: starts the handshake (the first poll_transmit carries it).
+  virtual void connect(Timestamp now) = 0;
   // Graceful close: pending data is still delivered, then the peer is told.
   virtual void close(Timestamp now) = 0;
   virtual bool is_closed() const = 0;

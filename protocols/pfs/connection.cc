@@ -61,7 +61,9 @@ std::optional<StreamId> Connection::open_stream() {
 }
 
 std::size_t Connection::write(StreamId id, ByteView data, bool fin) {
-  if (state_ == State::kClosed || close_requested_ || !is_local(id) || !streams_.count(id)) return 0;
+  // Streams are bidirectional: either side writes on any stream it knows (a request stream
+  // carries the response back).
+  if (state_ == State::kClosed || close_requested_ || !streams_.count(id)) return 0;
   Stream& s = streams_.at(id);
   // The send buffer holds at most a stream receive window of unacknowledged bytes.
   const std::size_t n = encoding_ ? encoding_->write(id, s.send, data, fin, config_.stream_receive_window)
@@ -90,7 +92,23 @@ std::size_t Connection::read(StreamId id, MutableByteView out, bool* fin) {
   s.readable_pending = false;
   consumed_data_ += consumed;
   update_flow_credit(id, s);
+  if (fin && *fin) retire_if_done(id);
   return n;
+}
+
+void Connection::retire_if_done(StreamId id) {
+  auto it = streams_.find(id);
+  if (it == streams_.end()) return;
+  const Stream& s = it->second;
+  if (!s.recv.finished() || !s.send.fin_written() || !s.send.drained()) return;
+  if (encoding_ && !encoding_->delivered(id)) return;
+  if (encoding_) encoding_->forget(id);
+  streams_.erase(it);
+  if (!is_local(id)) {
+    retired_peer_streams_.insert(id);
+    ++peer_streams_retired_;
+    max_streams_pending_ = true;
+  }
 }
 
 void Connection::update_flow_credit(StreamId id, Stream& s) {
@@ -258,8 +276,9 @@ void Connection::on_stream_frame(const StreamFrame& f) {
   if (state_ != State::kEstablished) return;
   auto it = streams_.find(f.stream_id);
   if (it == streams_.end()) {
-    if (is_local(f.stream_id)) return;  // data for a stream we never opened: ignore
-    if (peer_streams_opened_ >= config_.max_streams) {
+    if (is_local(f.stream_id)) return;  // data for a stream we never opened or retired: ignore
+    if (retired_peer_streams_.count(f.stream_id)) return;  // a late copy of a finished stream
+    if (peer_streams_opened_ >= config_.max_streams + peer_streams_retired_) {
       close_with("peer exceeded the stream limit");
       return;
     }
@@ -327,7 +346,9 @@ void Connection::on_ack_frame(Timestamp now, const AckFrame& ack) {
     close_acked = close_acked || p.control.close;
     for (const auto& c : p.chunks) {
       auto it = streams_.find(c.stream_id);
-      if (it != streams_.end()) it->second.send.on_acked(c.offset, c.length, c.fin);
+      if (it == streams_.end()) continue;
+      it->second.send.on_acked(c.offset, c.length, c.fin);
+      if (it->second.send.fin_written()) retire_if_done(c.stream_id);
     }
     if (p.in_flight) {
       bytes_acked += p.size;
@@ -465,6 +486,7 @@ void Connection::on_packet_lost(SentPacket& p) {
     if (role_ == Role::kServer || state_ == State::kHandshaking) handshake_pending_ = true;
   }
   if (p.control.max_data) max_data_pending_ = true;
+  if (p.control.max_streams) max_streams_pending_ = true;
   for (StreamId id : p.control.max_stream_data) {
     auto it = streams_.find(id);
     if (it != streams_.end() && !it->second.recv.finished()) it->second.max_stream_data_pending = true;
@@ -530,7 +552,7 @@ std::optional<std::size_t> Connection::poll_transmit(Timestamp now, MutableByteV
   if (state_ == State::kClosed || state_ == State::kIdle) return std::nullopt;
   const std::size_t limit = std::min(buffer.size, config_.max_datagram_size);
   const bool ack_due = ack_pending_ && (ack_now_ || now >= ack_deadline_);
-  bool control_due = handshake_pending_ || max_data_pending_ || close_pending_;
+  bool control_due = handshake_pending_ || max_data_pending_ || max_streams_pending_ || close_pending_;
   if (!control_due)
     for (const auto& [id, s] : streams_) control_due = control_due || s.max_stream_data_pending;
   const bool probing = probes_pending_ > 0;
@@ -622,6 +644,10 @@ std::optional<std::size_t> Connection::poll_transmit(Timestamp now, MutableByteV
     if (max_data_pending_ && add_control(MaxDataFrame{advertised_max_data_})) {
       max_data_pending_ = false;
       sent.control.max_data = true;
+    }
+    if (max_streams_pending_ && add_control(MaxStreamsFrame{config_.max_streams + peer_streams_retired_})) {
+      max_streams_pending_ = false;
+      sent.control.max_streams = true;
     }
     for (auto& [id, s] : streams_) {
       if (s.max_stream_data_pending && add_control(MaxStreamDataFrame{id, s.advertised_max_stream_data})) {

@@ -64,6 +64,9 @@ class Connection : public Transport {
 
   void process_frame(Timestamp now, const Frame& frame, bool* ack_eliciting);
   void on_ack_frame(Timestamp now, const AckFrame& ack);
+  // Forgets a stream once both halves are over (our FIN acknowledged, the peer's FIN read); a
+  // peer-initiated one frees a slot that MAX_STREAMS then grants the peer again.
+  void retire_if_done(StreamId id);
   void on_nack_frame(Timestamp now, const NackFrame& nack);
   void on_stream_frame(const StreamFrame& frame);
   void on_handshake_frame(Timestamp now, const HandshakeFrame& frame, PacketType type);
@@ -133,6 +136,9 @@ class Connection : public Transport {
   StreamId next_local_stream_ = 0;
   std::uint64_t local_streams_opened_ = 0;
   std::uint64_t peer_streams_opened_ = 0;
+  std::uint64_t peer_streams_retired_ = 0;
+  std::set<StreamId> retired_peer_streams_;  // late frames for these are duplicates, not new streams
+  bool max_streams_pending_ = false;
   std::uint64_t next_stream_to_send_ = 0;   // round-robin position
   std::deque<TransportEvent> events_;
   Timestamp idle_deadline_ = kTimeInfinite;

@@ -95,6 +95,16 @@ bool ContentEncoding::decode_records(Receiving& r, std::string* error) {
   return true;
 }
 
+bool ContentEncoding::delivered(StreamId id) const {
+  auto it = receiving_.find(id);
+  return it == receiving_.end() || (it->second.encoded.empty() && it->second.content.size() == it->second.content_head);
+}
+
+void ContentEncoding::forget(StreamId id) {
+  receiving_.erase(id);
+  content_written_.erase(id);
+}
+
 std::size_t ContentEncoding::read(StreamId id, RecvStream& recv, MutableByteView out, bool* fin,
                                   std::uint64_t* wire_consumed, std::string* error) {
   Receiving& r = receiving_[id];

@@ -56,6 +56,12 @@ class ContentEncoding {
   std::size_t read(StreamId id, RecvStream& recv, MutableByteView out, bool* fin,
                    std::uint64_t* wire_consumed, std::string* error);
 
+  // Whether the application has been handed everything decoded for `id`: its stream may retire
+  // only then (RecvStream::finished() says the encoded bytes are read, not the content).
+  bool delivered(StreamId id) const;
+  // Drops the state of a retired stream.
+  void forget(StreamId id);
+
  private:
   struct Receiving {
     std::vector<std::uint8_t> encoded;  // received bytes not yet decoded (a partial record)

@@ -68,6 +68,30 @@ TEST(SimRefsEncoding, EveryModeArrivesIntactOverEveryTransport) {
   }
 }
 
+TEST(SimRefsEncoding, RequestWorkloadsOverRefsGetEveryByteWithoutWaiting) {
+  // Many short bidirectional streams: each write is its own record, decoded on arrival, so a
+  // token is not held back for the next one, and a stream retires only after its content is read.
+  RunSpec rpc = bulk_spec("pfs", "", 1000, 0.01);
+  rpc.protocol.options["encoding"] = "refs";
+  rpc.workload.kind = WorkloadSpec::Kind::kRpc;
+  rpc.workload.requests = 200;
+  rpc.workload.concurrency = 4;
+  rpc.workload.server.service_time_s = 0.002;
+  const RunResult r = run(rpc);
+  ASSERT_EQ(r.status, RunResult::Status::kOk) << r.error;
+  EXPECT_EQ(metric(r, "requests_completed"), 200);
+  EXPECT_EQ(metric(r, "integrity_ok"), 1);
+  RunSpec stream = rpc;
+  stream.workload.kind = WorkloadSpec::Kind::kStream;
+  stream.workload.requests = 8;
+  stream.workload.tokens = 20;
+  const RunResult s = run(stream);
+  ASSERT_EQ(s.status, RunResult::Status::kOk) << s.error;
+  EXPECT_EQ(metric(s, "tokens_received"), 8 * 20);
+  EXPECT_EQ(metric(s, "integrity_ok"), 1);
+  EXPECT_NEAR(metric(s, "itl_p50_s"), 0.020, 0.001);
+}
+
 TEST(SimRefsEncoding, Deterministic) {
   const RunSpec spec = data_spec("pfs", BulkDataMode::kVersioned, true, 0.02, 5);
   const RunResult a = run(spec), b = run(spec);

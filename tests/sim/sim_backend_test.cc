@@ -99,12 +99,46 @@ TEST(SimBackend, UnsupportedCombinationsFailWithAMessage) {
   RunSpec star = bulk_spec("tcp", "cubic", 1000);
   star.topology.kind = TopologySpec::Kind::kStar;
   EXPECT_EQ(run(star).status, RunResult::Status::kFailed);
-  RunSpec rpc = bulk_spec("tcp", "cubic", 1000);
-  rpc.workload.kind = WorkloadSpec::Kind::kRpc;
-  EXPECT_EQ(run(rpc).status, RunResult::Status::kFailed);
+  RunSpec rpc_over_udp = bulk_spec("udp", "", 1000);
+  rpc_over_udp.protocol.options["rate"] = "1000000";
+  rpc_over_udp.workload.kind = WorkloadSpec::Kind::kRpc;
+  const RunResult udp = run(rpc_over_udp);
+  EXPECT_EQ(udp.status, RunResult::Status::kFailed);
+  EXPECT_NE(udp.error.find("bulk only"), std::string::npos) << udp.error;
+  RunSpec multicast = bulk_spec("pfs", "", 1000);
+  multicast.workload.kind = WorkloadSpec::Kind::kMulticast;
+  EXPECT_EQ(run(multicast).status, RunResult::Status::kFailed);
   const RunResult sctp = run(bulk_spec("sctp", "", 1000));
   EXPECT_EQ(sctp.status, RunResult::Status::kFailed);
   EXPECT_NE(sctp.error.find("sctp"), std::string::npos);
+}
+
+TEST(SimBackend, RpcAndStreamRunOverEveryReliableTransportWithTheirMetrics) {
+  for (const char* protocol : {"pfs", "tcp", "quic"}) {
+    RunSpec rpc = bulk_spec(protocol, std::string(protocol) == "pfs" ? "" : "cubic", 1000, 0.01);
+    rpc.workload.kind = WorkloadSpec::Kind::kRpc;
+    rpc.workload.requests = 200;
+    rpc.workload.concurrency = 4;
+    rpc.workload.server.service_time_s = 0.002;
+    const RunResult r = run(rpc);
+    ASSERT_EQ(r.status, RunResult::Status::kOk) << protocol << ": " << r.error;
+    EXPECT_EQ(r.find("requests_completed")->value, 200) << protocol;
+    EXPECT_EQ(r.find("integrity_ok")->value, 1) << protocol;
+    // Nothing beats the 50 ms round trip.
+    EXPECT_GE(r.find("latency_p50_s")->value, 0.050) << protocol;
+    EXPECT_GE(r.find("latency_p99_s")->value, r.find("latency_p50_s")->value) << protocol;
+
+    RunSpec stream = rpc;
+    stream.workload.kind = WorkloadSpec::Kind::kStream;
+    stream.workload.requests = 8;
+    stream.workload.tokens = 20;
+    const RunResult s = run(stream);
+    ASSERT_EQ(s.status, RunResult::Status::kOk) << protocol << ": " << s.error;
+    EXPECT_EQ(s.find("tokens_received")->value, 8 * 20) << protocol;
+    EXPECT_EQ(s.find("integrity_ok")->value, 1) << protocol;
+    EXPECT_GE(s.find("ttft_p50_s")->value, 0.050 + 0.020) << protocol;  // round trip + one token
+    EXPECT_NEAR(s.find("itl_p50_s")->value, 0.020, 0.001) << protocol;
+  }
 }
 
 }  // namespace
