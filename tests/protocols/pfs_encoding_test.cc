@@ -163,6 +163,56 @@ TEST(PfsRefsEncoding, CorruptRecordClosesInsteadOfDelivering) {
   }
 }
 
+TEST(PfsRefsEncoding, StreamDoesNotRetireWhileDecodedContentWaits) {
+  // A request stream retires once both directions are finished and acknowledged. With the
+  // encoding, the receiver's RecvStream is finished as soon as the decoder has pulled the last
+  // record, while up to a record of content still waits for the application: the server here
+  // answers at that moment and reads slowly, so the answer's acknowledgement arrives first.
+  const pfs::PfsConfig config = refs_config();
+  auto client = pfs::make_transport(config, pfs::Role::kClient, 11);
+  auto server = pfs::make_transport(config, pfs::Role::kServer, 12);
+  PipeLink link;
+  link.delay = std::chrono::milliseconds(5);
+  ScriptedPipe pipe(*client, *server, link, link, 5);
+  const BulkContent data = content(BulkDataMode::kVersioned, 0.5, 9);
+  std::vector<std::uint8_t> request(300000), got, buffer(request.size());
+  data.fill(0, MutableByteView(request));
+  constexpr std::size_t kAnswerAt = 270000;  // inside the last 64 KiB record
+  std::optional<StreamId> stream, served;
+  std::size_t written = 0;
+  bool answered = false, fin = false;
+  auto read_some = [&](std::size_t most) {
+    const std::size_t n = server->read(*served, MutableByteView(buffer.data(), most), &fin);
+    got.insert(got.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
+    return n;
+  };
+  client->connect(kTimeZero);
+  pipe.run([] { return false; }, kTimeZero + std::chrono::seconds(5), [&](Timestamp) {
+    while (auto e = client->poll_event())
+      if (e->kind == TransportEvent::Kind::kConnected) stream = client->open_stream();
+    if (stream && written < request.size())
+      written += client->write(*stream, ByteView(request.data() + written, request.size() - written), true);
+    while (auto e = server->poll_event())
+      if (e->kind == TransportEvent::Kind::kStreamOpened) served = e->stream;
+    if (!served || fin) return;
+    if (!answered) {
+      while (got.size() < kAnswerAt && read_some(kAnswerAt - got.size()) > 0) {
+      }
+      if (got.size() < kAnswerAt) return;
+      const std::uint8_t answer = 42;
+      answered = server->write(*served, ByteView(&answer, 1), true) == 1;
+    } else {
+      read_some(100);
+    }
+  });
+  ASSERT_TRUE(answered);
+  ASSERT_LT(got.size(), request.size()) << "the slow reader finished before the answer was acknowledged";
+  while (!fin && read_some(buffer.size()) > 0) {
+  }
+  EXPECT_TRUE(fin);
+  EXPECT_EQ(got, request);
+}
+
 TEST(PfsOptions, EncodingIsValidated) {
   EXPECT_EQ(pfs::config_from_options({}, 1472).encoding, pfs::Encoding::kNone);
   EXPECT_EQ(pfs::config_from_options({{"encoding", "none"}}, 1472).encoding, pfs::Encoding::kNone);
