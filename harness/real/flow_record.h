@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "harness/run_spec.h"
+#include "protocols/workloads/session.h"
 
 namespace wirelab::real {
 
@@ -34,6 +35,9 @@ struct FlowRecord {
   std::uint64_t datagrams_reordered = 0;
   std::uint64_t highest_sequence_seen = 0;
   std::optional<double> last_rx_s;
+  // What the measuring side's workload session recorded (rpc and stream metrics come from here;
+  // the client's, written by the client's thread).
+  workloads::WorkloadRecord workload;
 };
 
 }  // namespace wirelab::real

@@ -4,6 +4,7 @@
 #include <linux/tcp.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "harness/real/datagram_socket.h"
 #include "harness/real/monotonic_clock.h"
 #include "protocols/workloads/bulk_content.h"
+#include "protocols/workloads/byte_stream_mux.h"
 
 namespace wirelab::real {
 namespace {
@@ -181,6 +183,179 @@ void writer(int conn, std::optional<std::uint64_t> bulk_bytes, const BulkContent
   sampler.finish();
 }
 
+// The two ends of one kernel TCP connection before connect(): the server's listener (bound,
+// listening) and the client's socket (congestion control and MSS set).
+struct TcpEnds {
+  Fd listener;
+  Fd client;
+  sockaddr_in server_address{};
+};
+
+TcpEnds open_tcp_ends(const std::string& kernel_cc, std::uint32_t link_mtu, const Placement& placement) {
+  TcpEnds ends;
+  placement.within(Side::kServer, [&] { ends.listener = Fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)); });
+  placement.within(Side::kClient, [&] { ends.client = Fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)); });
+  if (ends.listener.get() < 0 || ends.client.get() < 0) fail("socket(TCP)");
+  sockaddr_in address = placement.address(Side::kServer);
+  if (bind(ends.listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) fail("bind(TCP)");
+  socklen_t len = sizeof address;
+  getsockname(ends.listener.get(), reinterpret_cast<sockaddr*>(&address), &len);
+  if (listen(ends.listener.get(), 1) != 0) fail("listen");
+  ends.server_address = address;
+  if (setsockopt(ends.client.get(), IPPROTO_TCP, TCP_CONGESTION, kernel_cc.data(),
+                 static_cast<socklen_t>(kernel_cc.size())) != 0)
+    fail(("setsockopt(TCP_CONGESTION, " + kernel_cc + ")").c_str());
+  // The scenario's link MTU applies to TCP as it does to the UDP-hosted protocols (and as sim
+  // sets ns-3's SegmentSize): loopback's own 64 KB MTU would otherwise give TCP segments 44
+  // times larger than PFS's datagrams.
+  // The kernel takes at most 32767; a larger MTU leaves loopback's own.
+  const int mss = static_cast<int>(link_mtu) - 40;
+  if (mss <= 32767 && setsockopt(ends.client.get(), IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss) != 0)
+    fail("setsockopt(TCP_MAXSEG)");
+  return ends;
+}
+
+void set_nodelay(int fd) {
+  const int one = 1;
+  if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) fail("setsockopt(TCP_NODELAY)");
+}
+
+// One end of a request workload over TCP: the connection's bytes through a ByteStreamMux to the
+// session, in an epoll loop on the non-blocking socket, the run's stop eventfd and (server) the
+// job runner's wake eventfd. The order of one round is sim's TcpSessionApplication::pump: the
+// mux's events to the session, session.service(now), the mux's frames into the socket as far
+// as it takes them, events again. The socket is watched for EPOLLOUT only while frames wait.
+class TcpSessionLoop {
+ public:
+  enum Source : std::uint64_t { kSocket = 1, kStop = 2, kWake = 3 };
+
+  TcpSessionLoop(int fd, bool client, const workloads::SessionFactory& make_session, FlowRecord& record,
+                 RunControl& control, int wake_fd, TcpInfoSampler* sampler)
+      : fd_(fd), client_(client), mux_(client), session_(make_session(mux_)), record_(record),
+        control_(control), sampler_(sampler), buffer_(kChunkBytes) {
+    epoll_ = Fd(epoll_create1(EPOLL_CLOEXEC));
+    if (epoll_.get() < 0) fail("epoll_create1");
+    add(fd_, EPOLLIN, kSocket);
+    add(control_.stop_fd(), EPOLLIN, kStop);
+    if (wake_fd >= 0) add(wake_fd, EPOLLIN, kWake);
+  }
+
+  void run() {
+    mux_.on_connected();
+    pump(monotonic_now());
+    epoll_event events[3];
+    while (!control_.stopped()) {
+      const Timestamp wake_at = std::min(session_->next_timeout(), control_.deadline());
+      const std::int64_t wait_ns = std::max<std::int64_t>(0, to_ns(wake_at) - to_ns(monotonic_now()));
+      const timespec timeout{static_cast<time_t>(wait_ns / 1000000000), static_cast<long>(wait_ns % 1000000000)};
+      const int n = epoll_pwait2(epoll_.get(), events, 3, &timeout, nullptr);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        fail("epoll_wait");
+      }
+      const Timestamp t = monotonic_now();
+      if (control_.stopped()) break;
+      if (t >= control_.deadline()) {
+        control_.time_out();
+        break;
+      }
+      receive();
+      pump(t);
+      if (sampler_) sampler_->maybe_sample(t);
+    }
+    // A run that ends before the workload does keeps what the client measured so far.
+    if (client_ && !record_.done) record_.workload = session_->record();
+  }
+
+ private:
+  void add(int fd, std::uint32_t events, Source source) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.u64 = source;
+    if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) fail("epoll_ctl");
+  }
+
+  void watch_socket(std::uint32_t events) {
+    if (events == watched_) return;
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.u64 = kSocket;
+    if (epoll_ctl(epoll_.get(), events ? EPOLL_CTL_MOD : EPOLL_CTL_DEL, fd_, &ev) != 0) fail("epoll_ctl");
+    if (events == 0) removed_ = true;
+    watched_ = events;
+  }
+
+  void receive() {
+    if (eof_) return;
+    for (;;) {
+      const ssize_t n = read(fd_, buffer_.data(), buffer_.size());
+      if (n > 0) {
+        if (!mux_.on_bytes(ByteView(buffer_.data(), static_cast<std::size_t>(n))))
+          throw std::runtime_error("malformed stream frame from the peer");
+        if (static_cast<std::size_t>(n) < buffer_.size()) return;
+      } else if (n == 0) {
+        eof_ = true;
+        mux_.on_closed("");
+        // The client measures: a server that hangs up first has left requests unanswered.
+        if (client_ && !session_->done()) throw std::runtime_error("the server closed the TCP connection");
+        return;
+      } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        return;
+      } else if (errno != EINTR) {
+        fail("read(TCP)");
+      }
+    }
+  }
+
+  void deliver_events(Timestamp t) {
+    while (auto event = mux_.poll_event()) session_->on_event(t, *event);
+  }
+
+  void pump(Timestamp t) {
+    deliver_events(t);
+    session_->service(t);
+    while (!eof_) {
+      const ByteView out = mux_.pending_output();
+      if (out.size == 0) break;
+      const ssize_t n = send(fd_, out.data, out.size, MSG_NOSIGNAL);
+      if (n > 0) {
+        mux_.consume_output(static_cast<std::size_t>(n));
+      } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        break;
+      } else if (errno != EINTR) {
+        fail("send(TCP)");
+      }
+    }
+    deliver_events(t);
+    // Frames still waiting (the socket was full, or the session wrote more on the events just
+    // delivered): wake when the socket can take more; the socket being writable wakes the loop
+    // at once for the second case.
+    const bool waiting = mux_.pending_output().size > 0;
+    const std::uint32_t in = EPOLLIN, out = EPOLLOUT;
+    if (!removed_) watch_socket(eof_ ? 0u : (in | (waiting ? out : 0u)));
+    const workloads::WorkloadRecord& work = session_->record();
+    if (!work.error.empty()) control_.fail(work.error);
+    if (client_ && !record_.done && work.done) {
+      record_.workload = work;
+      record_.done = true;
+      control_.stop();
+    }
+  }
+
+  int fd_;
+  bool client_;
+  workloads::ByteStreamMux mux_;
+  std::unique_ptr<workloads::Session> session_;
+  FlowRecord& record_;
+  RunControl& control_;
+  TcpInfoSampler* sampler_;
+  std::vector<std::uint8_t> buffer_;
+  Fd epoll_;
+  std::uint32_t watched_ = EPOLLIN;
+  bool removed_ = false;
+  bool eof_ = false;
+};
+
 }  // namespace
 
 std::vector<std::string> available_congestion_controls() {
@@ -207,27 +382,10 @@ void run_kernel_tcp_flow(const std::string& kernel_cc, std::uint32_t link_mtu, c
                          const BulkContent& content, FlowRecord& record, RunControl& control) {
   std::thread reading;
   try {
-    Fd listener, conn;
-    placement.within(Side::kServer, [&] { listener = Fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)); });
-    placement.within(Side::kClient, [&] { conn = Fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)); });
-    if (listener.get() < 0 || conn.get() < 0) fail("socket(TCP)");
-    sockaddr_in address = placement.address(Side::kServer);
-    if (bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) fail("bind(TCP)");
-    socklen_t len = sizeof address;
-    getsockname(listener.get(), reinterpret_cast<sockaddr*>(&address), &len);
-    if (listen(listener.get(), 1) != 0) fail("listen");
+    TcpEnds ends = open_tcp_ends(kernel_cc, link_mtu, placement);
+    Fd listener = std::move(ends.listener), conn = std::move(ends.client);
+    sockaddr_in address = ends.server_address;
     reading = std::thread(reader, listener.get(), bulk_bytes, std::cref(content), std::ref(record), std::ref(control));
-
-    if (setsockopt(conn.get(), IPPROTO_TCP, TCP_CONGESTION, kernel_cc.data(),
-                   static_cast<socklen_t>(kernel_cc.size())) != 0)
-      fail(("setsockopt(TCP_CONGESTION, " + kernel_cc + ")").c_str());
-    // The scenario's link MTU applies to TCP as it does to the UDP-hosted protocols (and as sim
-    // sets ns-3's SegmentSize): loopback's own 64 KB MTU would otherwise give TCP segments 44
-    // times larger than PFS's datagrams.
-    // The kernel takes at most 32767; a larger MTU leaves loopback's own.
-    const int mss = static_cast<int>(link_mtu) - 40;
-    if (mss <= 32767 && setsockopt(conn.get(), IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss) != 0)
-      fail("setsockopt(TCP_MAXSEG)");
     record.start_s = control.seconds_since_start(monotonic_now());
     if (connect(conn.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) fail("connect(TCP)");
     set_nonblocking(conn.get());
@@ -236,6 +394,42 @@ void run_kernel_tcp_flow(const std::string& kernel_cc, std::uint32_t link_mtu, c
     control.fail(std::string("tcp writer: ") + e.what());
   }
   if (reading.joinable()) reading.join();
+}
+
+void run_kernel_tcp_sessions(const std::string& kernel_cc, std::uint32_t link_mtu, const Placement& placement,
+                             const workloads::SessionFactory& client_session,
+                             const workloads::SessionFactory& server_session, int server_wake_fd,
+                             FlowRecord& record, RunControl& control) {
+  std::thread serving;
+  TcpEnds ends;  // outlives the server thread, which waits on the listener
+  try {
+    ends = open_tcp_ends(kernel_cc, link_mtu, placement);
+    const int listener = ends.listener.get();
+    serving = std::thread([listener, &server_session, server_wake_fd, &record, &control] {
+      try {
+        if (!wait_for(listener, POLLIN, control)) return;
+        Fd conn(accept4(listener, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+        if (conn.get() < 0) fail("accept");
+        set_nodelay(conn.get());
+        TcpSessionLoop(conn.get(), false, server_session, record, control, server_wake_fd, nullptr).run();
+      } catch (const std::exception& e) {
+        control.fail(std::string("tcp server: ") + e.what());
+      }
+    });
+    const int conn = ends.client.get();
+    set_nodelay(conn);
+    record.start_s = control.seconds_since_start(monotonic_now());
+    if (connect(conn, reinterpret_cast<sockaddr*>(&ends.server_address), sizeof ends.server_address) != 0)
+      fail("connect(TCP)");
+    set_nonblocking(conn);
+    TcpInfoSampler sampler(conn, record, control);
+    TcpSessionLoop(conn, true, client_session, record, control, -1, &sampler).run();
+    sampler.finish();
+    control.stop();  // the server's loop ends with the client's
+  } catch (const std::exception& e) {
+    control.fail(std::string("tcp client: ") + e.what());
+  }
+  if (serving.joinable()) serving.join();
 }
 
 }  // namespace wirelab::real

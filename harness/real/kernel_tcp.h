@@ -1,6 +1,7 @@
-// The kernel TCP baseline of the real backend: one bulk flow over a kernel TCP connection with
-// the congestion control the scenario names (TCP_CONGESTION), checked like every other bulk
-// transfer (BulkContent written, BulkContentCheck on the reading side).
+// The kernel TCP baseline of the real backend, with the congestion control the scenario names
+// (TCP_CONGESTION): one bulk flow over a kernel TCP connection, checked like every other bulk
+// transfer (BulkContent written, BulkContentCheck on the reading side); or a request workload
+// (rpc, stream) whose streams share one TCP connection through ByteStreamMux, as in sim.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include "harness/real/flow_record.h"
 #include "harness/real/placement.h"
 #include "harness/real/run_control.h"
+#include "protocols/workloads/application_endpoint.h"
 #include "protocols/workloads/bulk_content.h"
 
 namespace wirelab::real {
@@ -33,5 +35,15 @@ std::string kernel_congestion_control(const std::string& scenario_cc);
 void run_kernel_tcp_flow(const std::string& kernel_cc, std::uint32_t link_mtu, const Placement& placement,
                          std::optional<std::uint64_t> bulk_bytes,
                          const BulkContent& content, FlowRecord& record, RunControl& control);
+
+// rpc and stream: one TCP connection (TCP_NODELAY, MSS link_mtu - 40), a ByteStreamMux on each
+// end carrying the sessions the factories make, each end in its own non-blocking epoll loop (the
+// server's in its own thread, also woken by `server_wake_fd` when not -1: its RealJobRunner).
+// The client measures: its session's record goes into record.workload, and its done() stops
+// the run. Errors go to control.fail.
+void run_kernel_tcp_sessions(const std::string& kernel_cc, std::uint32_t link_mtu, const Placement& placement,
+                             const workloads::SessionFactory& client_session,
+                             const workloads::SessionFactory& server_session, int server_wake_fd,
+                             FlowRecord& record, RunControl& control);
 
 }  // namespace wirelab::real

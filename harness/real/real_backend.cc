@@ -14,9 +14,14 @@
 //   retransmitted_bytes  hosted: TransportStats::retransmitted_bytes, absent when the transport
 //                cannot count them (counts_retransmissions false: QUIC); TCP: tcpi_total_retrans
 //                x tcpi_snd_mss (the kernel counts segments, not bytes).
+// rpc and stream: the client session's record through add_request_metrics (harness/
+// workload_plan.h), the names and definitions sim uses; the server's work runs on a
+// RealJobRunner (worker threads of the runtime): rpc steps spin for a service time drawn from
+// sim's model, stream steps compute one token of TokenModel (Eigen) each, token_interval apart.
 #include "harness/real/real_backend.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <functional>
 #include <memory>
@@ -31,10 +36,13 @@
 #include "harness/real/monotonic_clock.h"
 #include "harness/real/placement.h"
 #include "harness/real/run_control.h"
+#include "harness/real/token_model.h"
+#include "harness/workload_plan.h"
 #include "protocols/pfs/pfs.h"
 #include "protocols/quic/quic.h"
 #include "protocols/refcodec/shared_document.h"
 #include "protocols/workloads/bulk_content.h"
+#include "protocols/workloads/real_job_runner.h"
 
 namespace wirelab::real {
 namespace {
@@ -43,6 +51,7 @@ using TransportFactory = std::function<std::unique_ptr<Transport>(bool client, s
 
 // Same content seed as sim for the same (seed, flow), so the two backends carry the same bytes.
 std::uint64_t content_seed(const RunSpec& spec, std::size_t flow) { return spec.seed * 1000003ULL + flow; }
+// What flow `flow` carries (workload `data:`); versioned content edits the run's document.
 BulkContent bulk_content(const RunSpec& spec, std::size_t flow) {
   return BulkContent(spec.workload.data, content_seed(spec, flow), refcodec::document_seed(spec.seed));
 }
@@ -63,6 +72,76 @@ double percentile(std::vector<double> values, double q) {
 void add_series(const FlowRecord& record, RunResult& result) {
   result.series.insert(result.series.end(), record.sender_series.begin(), record.sender_series.end());
   result.series.insert(result.series.end(), record.receiver_series.begin(), record.receiver_series.end());
+}
+
+// The server's workers for a request workload: rpc steps hold a worker (spinning) for a service
+// time from sim's model and seed; a stream step computes one token of the model, and the next
+// token of the same request starts token_interval after this one started.
+std::shared_ptr<workloads::RealJobRunner> make_job_runner(const WorkloadSpec& w, std::uint64_t seed) {
+  workloads::RealJobOptions options;
+  options.workers = w.server.workers;
+  options.seed = seed ^ 0x5e7e5e7eULL;  // as sim's SimJobRunner
+  if (w.kind == WorkloadSpec::Kind::kStream) {
+    auto model = std::make_shared<const TokenModel>();
+    // The tokens go nowhere (the response carries pattern bytes); the sink keeps the work.
+    auto sink = std::make_shared<std::atomic<int>>(0);
+    options.step_work = [model, sink](std::uint64_t job, std::uint32_t step) {
+      sink->fetch_xor(model->next_token(static_cast<int>((job * 31 + step) & 0xffff)), std::memory_order_relaxed);
+    };
+    options.step_interval = seconds_to_duration(w.token_interval_s);
+  } else {
+    options.step_service = step_service_model(w);
+  }
+  return std::make_shared<workloads::RealJobRunner>(std::move(options));
+}
+
+// The sessions of one run: the bulk sender writes at most 4 MB beyond what the transport has
+// sent once and 4 chunks per service (a kernel socket's send buffer, see docs/real.md).
+workloads::SessionFactory client_session(const WorkloadSpec& w, std::uint64_t seed, const BulkContent& content) {
+  if (is_request_workload(w))
+    return [w, seed](StreamApi& c) { return make_request_session(w, true, seed, c, nullptr); };
+  return [w, content](StreamApi& c) -> std::unique_ptr<workloads::Session> {
+    workloads::BulkOptions options;
+    options.bytes = w.bytes;
+    options.content = content;
+    options.write_ahead_bytes = 4u << 20;
+    options.chunks_per_service = 4;
+    if (auto* transport = dynamic_cast<Transport*>(&c))
+      options.bytes_sent_once = [transport] { return transport->stats().stream_bytes_sent; };
+    else
+      options.write_ahead_bytes = 0;
+    return std::make_unique<workloads::BulkSender>(c, options);
+  };
+}
+
+workloads::SessionFactory server_session(const WorkloadSpec& w, std::uint64_t seed, const BulkContent& content,
+                                         std::shared_ptr<workloads::RealJobRunner> runner) {
+  if (is_request_workload(w))
+    return [w, seed, runner](StreamApi& c) { return make_request_session(w, false, seed, c, runner); };
+  return [w, content](StreamApi& c) -> std::unique_ptr<workloads::Session> {
+    return std::make_unique<workloads::BulkReceiver>(c, w.bytes, content);
+  };
+}
+
+// Status, error and the rpc/stream metrics from the client's record.
+RunResult request_result(const RunSpec& spec, const FlowRecord& record, const RunControl& control) {
+  RunResult result;
+  result.sim_seconds = control.seconds_since_start(monotonic_now());
+  add_request_metrics(spec.workload, record.workload, result);
+  result.add("wire_bytes", static_cast<double>(record.wire_bytes), "bytes");
+  if (!record.rtt_samples_s.empty()) {
+    result.add("rtt_p50_s", percentile(record.rtt_samples_s, 0.50), "s");
+    result.add("rtt_p99_s", percentile(record.rtt_samples_s, 0.99), "s");
+  }
+  add_series(record, result);
+  if (const std::string error = control.error(); !error.empty() && !record.done) {
+    result.status = RunResult::Status::kFailed;
+    result.error = error;
+  } else if (!record.done) {
+    result.status = RunResult::Status::kTimeout;
+    result.error = "requests not finished within duration " + std::to_string(spec.duration_s) + " s (wall time)";
+  }
+  return result;
 }
 
 // Status, error and the bulk metrics from a finished bulk flow.
@@ -105,6 +184,7 @@ RunResult bulk_result(const RunSpec& spec, const FlowRecord& record, const RunCo
 RunResult run_hosted(const RunSpec& spec, const Placement& placement, const TransportFactory& factory) {
   const std::uint64_t seed = content_seed(spec, 0);
   const BulkContent content = bulk_content(spec, 0);
+  const bool requests = is_request_workload(spec.workload);
   std::optional<DatagramSocket> server_socket, client_socket;
   placement.within(Side::kServer, [&] { server_socket.emplace(placement.address(Side::kServer)); });
   placement.within(Side::kClient, [&] { client_socket.emplace(placement.address(Side::kClient)); });
@@ -112,11 +192,15 @@ RunResult run_hosted(const RunSpec& spec, const Placement& placement, const Tran
   RunControl control(monotonic_now(), spec.duration_s);
   auto host = [&](bool client) {
     try {
+      // The server's workers live and die with the server's loop (in its thread).
+      std::shared_ptr<workloads::RealJobRunner> runner;
+      if (!client && requests) runner = make_job_runner(spec.workload, seed);
       EndpointLoop loop(factory(client, client ? seed * 2 : seed * 2 + 1),
+                        client ? client_session(spec.workload, seed, content) : server_session(spec.workload, seed, content, runner),
                         client ? EndpointLoop::Role::kClient : EndpointLoop::Role::kServer,
-                        client ? *client_socket : *server_socket,
+                        /*measures=*/client == requests, client ? *client_socket : *server_socket,
                         client ? std::optional<sockaddr_in>(server_socket->local_address()) : std::nullopt,
-                        spec.workload.bytes, content, record, control);
+                        record, control, runner ? runner->wake_fd() : -1);
       loop.run();
     } catch (const std::exception& e) {
       control.fail(e.what());
@@ -126,7 +210,7 @@ RunResult run_hosted(const RunSpec& spec, const Placement& placement, const Tran
   std::thread client(host, true);
   client.join();
   server.join();
-  return bulk_result(spec, record, control);
+  return requests ? request_result(spec, record, control) : bulk_result(spec, record, control);
 }
 
 RunResult run_tcp(const RunSpec& spec, const Placement& placement) {
@@ -139,6 +223,13 @@ RunResult run_tcp(const RunSpec& spec, const Placement& placement) {
   }
   FlowRecord record;
   RunControl control(monotonic_now(), spec.duration_s);
+  if (is_request_workload(spec.workload)) {
+    const std::uint64_t seed = content_seed(spec, 0);
+    const auto runner = make_job_runner(spec.workload, seed);
+    run_kernel_tcp_sessions(kernel_cc, spec.link.mtu, placement, client_session(spec.workload, seed, BulkContent()),
+                            server_session(spec.workload, seed, BulkContent(), runner), runner->wake_fd(), record, control);
+    return request_result(spec, record, control);
+  }
   run_kernel_tcp_flow(kernel_cc, spec.link.mtu, placement, spec.workload.bytes, bulk_content(spec, 0), record, control);
   return bulk_result(spec, record, control);
 }
@@ -182,7 +273,10 @@ std::string unsupported_reason(const RunSpec& spec) {
     return "the real backend supports placement loopback and namespaces (not '" + spec.topology.placement + "')";
   if (spec.topology.kind != TopologySpec::Kind::kPointToPoint || spec.topology.flows != 1)
     return "the real backend runs one point-to-point flow only so far";
-  if (spec.workload.kind != WorkloadSpec::Kind::kBulk) return "the real backend runs workload kind bulk only";
+  if (spec.workload.kind == WorkloadSpec::Kind::kMulticast)
+    return "the real backend runs workload kinds bulk, rpc and stream (not multicast)";
+  if (spec.protocol.name == "udp" && spec.workload.kind != WorkloadSpec::Kind::kBulk)
+    return "udp carries workload kind bulk only (rpc and stream need a reliable transport: pfs, tcp, quic)";
   if (spec.capture) return "the real backend does not capture packets (pcap) yet; run without capture";
   if (spec.link.mtu < 576 || spec.link.mtu > 65535) return "the real backend needs link.mtu in [576, 65535]";
   if (spec.protocol.name == "tcp") {

@@ -81,6 +81,18 @@ TEST(RealBackend, VersionedDataOverPfsRefsAndKernelTcpArriveIntact) {
   EXPECT_GT(metric(tcp, "wire_payload_ratio"), 1.0);
 }
 
+TEST(RealBackend, PfsTimedTransferDeliversAnIntactPrefixUntilTheDeadline) {
+  // No `bytes`: the sender writes until the run's duration is over; what arrived must be the
+  // pattern's prefix (checked by digest), and the end of a timed run is not a timeout.
+  RunSpec spec = loopback_bulk("pfs", 0);
+  spec.workload.bytes.reset();
+  spec.duration_s = 0.3;
+  const RunResult r = real::run(spec);
+  ASSERT_EQ(r.status, RunResult::Status::kOk) << r.error;
+  EXPECT_GT(metric(r, "bytes_delivered"), 0);
+  EXPECT_EQ(metric(r, "integrity_ok"), 1);
+}
+
 class KernelTcp : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(KernelTcp, TwoMegabytesOverLoopbackArriveIntact) {
