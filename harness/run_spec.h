@@ -67,6 +67,10 @@ struct WorkloadSpec {
   std::uint32_t tokens = 100;
   std::uint64_t token_bytes = 16;
   double token_interval_s = 0.02;
+  // stream, sim: the worker time one token costs. The default is TokenModel's cost per token
+  // (the Eigen model the real backend runs), measured by `./lab bench --filter token_model` on
+  // the 2-core VM: 13 us.
+  double token_cost_s = 13e-6;
   std::optional<double> stall_threshold_s;  // default: 4 x token_interval (100 ms when that is 0)
   // rpc and stream: the server, a pool of workers of the worker runtime behind a bounded queue.
   struct Server {

@@ -58,11 +58,17 @@ inline workloads::ServerOptions server_options(const WorkloadSpec& w, std::uint6
 }
 
 // The time one step of a request holds a worker in simulated time: an rpc's service time
-// (fixed or exponential around its mean), or one token's production (token_interval).
+// (fixed or exponential around its mean), or one token's cost (token_cost; the tokens of one
+// request start token_interval apart, step_interval below).
 inline runtime::ServiceTimeModel step_service_model(const WorkloadSpec& w) {
-  if (w.kind == WorkloadSpec::Kind::kStream) return runtime::fixed_service_time(seconds_to_duration(w.token_interval_s));
+  if (w.kind == WorkloadSpec::Kind::kStream) return runtime::fixed_service_time(seconds_to_duration(w.token_cost_s));
   const Duration mean = seconds_to_duration(w.server.service_time_s);
   return w.server.exponential_service ? runtime::exponential_service_time(mean) : runtime::fixed_service_time(mean);
+}
+
+// How far apart the steps of one job start: token_interval for stream, back to back for rpc.
+inline Duration step_interval(const WorkloadSpec& w) {
+  return w.kind == WorkloadSpec::Kind::kStream ? seconds_to_duration(w.token_interval_s) : Duration::zero();
 }
 
 // The client (true) or server session of a request workload over `connection`.

@@ -335,6 +335,12 @@ std::map<std::string, Handler> make_handlers() {
     s.spec.workload.token_interval_s = v;
     return nlohmann::json(v);
   };
+  h["workload.token_cost"] = [](const Parser& p, const YAML::Node& n, const std::string& f, PointState& s) {
+    const double v = p.with_units(n, f, units::parse_time_s);
+    if (v < 0 || v > 60) p.fail(n, f, "must be in [0, 60s]");
+    s.spec.workload.token_cost_s = v;
+    return nlohmann::json(v);
+  };
   h["workload.stall_threshold"] = [](const Parser& p, const YAML::Node& n, const std::string& f, PointState& s) {
     const double v = p.with_units(n, f, units::parse_time_s);
     if (v <= 0) p.fail(n, f, "must be > 0");

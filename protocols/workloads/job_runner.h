@@ -37,7 +37,10 @@ class JobRunner {
 class SimJobRunner final : public JobRunner {
  public:
   // Each step holds one of `workers` servers for a service time drawn from `step_service`.
-  SimJobRunner(std::size_t workers, std::uint64_t seed, runtime::ServiceTimeModel step_service);
+  // With a `step_interval`, the next step of a job starts that long after the previous one
+  // started (token pacing; the worker is free in between), as RealJobRunner does.
+  SimJobRunner(std::size_t workers, std::uint64_t seed, runtime::ServiceTimeModel step_service,
+               Duration step_interval = Duration::zero());
 
   std::size_t workers() const override { return workers_; }
   void start(Timestamp now, std::uint64_t job, std::uint32_t steps) override;
@@ -49,6 +52,8 @@ class SimJobRunner final : public JobRunner {
   void post_step(std::uint64_t job, std::uint32_t step, std::uint32_t steps);
 
   std::size_t workers_;
+  runtime::ServiceTimeModel step_service_;
+  Duration step_interval_;
   runtime::SimExecutor executor_;
   std::vector<StepDone> completed_;
 };

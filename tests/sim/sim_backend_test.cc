@@ -136,7 +136,7 @@ TEST(SimBackend, RpcAndStreamRunOverEveryReliableTransportWithTheirMetrics) {
     ASSERT_EQ(s.status, RunResult::Status::kOk) << protocol << ": " << s.error;
     EXPECT_EQ(s.find("tokens_received")->value, 8 * 20) << protocol;
     EXPECT_EQ(s.find("integrity_ok")->value, 1) << protocol;
-    EXPECT_GE(s.find("ttft_p50_s")->value, 0.050 + 0.020) << protocol;  // round trip + one token
+    EXPECT_GE(s.find("ttft_p50_s")->value, 0.050 + 13e-6) << protocol;  // round trip + one token's cost
     EXPECT_NEAR(s.find("itl_p50_s")->value, 0.020, 0.001) << protocol;
   }
 }

@@ -31,7 +31,8 @@ struct Outcome {
 };
 
 Outcome run_requests(const RequestOptions& request, std::size_t workers, runtime::ServiceTimeModel service,
-                     std::size_t queue, runtime::OverflowPolicy overflow, double loss, std::uint64_t seed) {
+                     std::size_t queue, runtime::OverflowPolicy overflow, double loss, std::uint64_t seed,
+                     Duration step_interval = Duration::zero()) {
   pfs::PfsConfig config;
   config.max_datagram_size = 1200;
   ServerOptions server_options;
@@ -44,7 +45,7 @@ Outcome run_requests(const RequestOptions& request, std::size_t workers, runtime
   ApplicationEndpoint client(pfs::make_transport(config, pfs::Role::kClient, seed * 2),
                              [&](StreamApi& c) { return std::make_unique<RequestClient>(c, request); });
   ApplicationEndpoint server_end(pfs::make_transport(config, pfs::Role::kServer, seed * 2 + 1), [&](StreamApi& c) {
-    auto s = std::make_unique<RequestServer>(c, std::make_shared<SimJobRunner>(workers, seed, service), server_options);
+    auto s = std::make_unique<RequestServer>(c, std::make_shared<SimJobRunner>(workers, seed, service, step_interval), server_options);
     server = s.get();
     return s;
   });
@@ -144,16 +145,16 @@ TEST(RequestSessions, TokenStreamTimingFollowsTheTokenIntervalOnACleanPath) {
   o.stall_threshold = milliseconds(40);
   o.concurrency = 2;
   o.content_seed = 11;
-  const Duration interval = milliseconds(10);
-  const Outcome out = run_requests(o, 2, runtime::fixed_service_time(interval), 16,
-                                   runtime::OverflowPolicy::reject, 0.0, 6);
+  const Duration interval = milliseconds(10), cost = std::chrono::microseconds(13);
+  const Outcome out = run_requests(o, 2, runtime::fixed_service_time(cost), 16,
+                                   runtime::OverflowPolicy::reject, 0.0, 6, interval);
   ASSERT_TRUE(out.finished) << out.client.error;
   EXPECT_TRUE(out.client.responses_intact);
   EXPECT_EQ(out.client.tokens_received, 6u * 20);
   ASSERT_EQ(out.client.ttft_s.size(), 6u);
   ASSERT_EQ(out.client.itl_s.size(), 6u * 19);
-  // First token: the round trip plus one token's production.
-  for (double t : out.client.ttft_s) EXPECT_GE(t, to_seconds(2 * kOneWay + interval));
+  // First token: the round trip plus one token's cost.
+  for (double t : out.client.ttft_s) EXPECT_GE(t, to_seconds(2 * kOneWay + cost));
   // Two workers, two requests at a time: each generation runs undisturbed, one token per
   // interval; the path adds no jitter.
   EXPECT_NEAR(percentile(out.client.itl_s, 0.5), to_seconds(interval), 1e-4);
