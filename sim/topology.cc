@@ -9,12 +9,6 @@
 namespace wirelab::sim {
 namespace {
 
-struct LinkDevices {
-  ns3::Ptr<ns3::PointToPointNetDevice> a;  // transmits a -> b
-  ns3::Ptr<ns3::PointToPointNetDevice> b;  // transmits b -> a
-  ns3::Ptr<LinkChannel> channel;
-};
-
 ns3::Ptr<ns3::PointToPointNetDevice> add_device(ns3::Ptr<ns3::Node> node, const LinkSpec& tx) {
   auto device = ns3::CreateObject<ns3::PointToPointNetDevice>();
   device->SetAddress(ns3::Mac48Address::Allocate());
@@ -25,29 +19,6 @@ ns3::Ptr<ns3::PointToPointNetDevice> add_device(ns3::Ptr<ns3::Node> node, const 
   device->SetQueue(queue);
   node->AddDevice(device);
   return device;
-}
-
-// One full-duplex link; a_to_b describes what a transmits (its rate, queue, MTU) and how the
-// wire and b's receiver treat it (delay, jitter, loss).
-LinkDevices add_link(ns3::Ptr<ns3::Node> a, ns3::Ptr<ns3::Node> b, const LinkSpec& a_to_b,
-                     const LinkSpec& b_to_a, SeededRandom& random) {
-  LinkDevices link;
-  link.channel = ns3::CreateObject<LinkChannel>();
-  link.a = add_device(a, a_to_b);
-  link.b = add_device(b, b_to_a);
-  link.a->Attach(link.channel);  // attached first: direction 0 is a -> b
-  link.b->Attach(link.channel);
-  link.channel->configure_direction(
-      0, a_to_b.delay_s,
-      JitterSampler(a_to_b.jitter_s, a_to_b.jitter_distribution, random.next_u64()),
-      a_to_b.reorder);
-  link.channel->configure_direction(
-      1, b_to_a.delay_s,
-      JitterSampler(b_to_a.jitter_s, b_to_a.jitter_distribution, random.next_u64()),
-      b_to_a.reorder);
-  if (auto loss = make_loss_model(a_to_b.loss, random.next_u64())) link.b->SetReceiveErrorModel(loss);
-  if (auto loss = make_loss_model(b_to_a.loss, random.next_u64())) link.a->SetReceiveErrorModel(loss);
-  return link;
 }
 
 // An access link: fast, short, lossless, with a queue deep enough never to be the bottleneck.
@@ -76,6 +47,27 @@ ns3::Ipv4InterfaceContainer assign(ns3::Ipv4AddressHelper& addresses, const Link
 }
 
 }  // namespace
+
+LinkDevices add_link(ns3::Ptr<ns3::Node> a, ns3::Ptr<ns3::Node> b, const LinkSpec& a_to_b,
+                     const LinkSpec& b_to_a, SeededRandom& random) {
+  LinkDevices link;
+  link.channel = ns3::CreateObject<LinkChannel>();
+  link.a = add_device(a, a_to_b);
+  link.b = add_device(b, b_to_a);
+  link.a->Attach(link.channel);  // attached first: direction 0 is a -> b
+  link.b->Attach(link.channel);
+  link.channel->configure_direction(
+      0, a_to_b.delay_s,
+      JitterSampler(a_to_b.jitter_s, a_to_b.jitter_distribution, random.next_u64()),
+      a_to_b.reorder);
+  link.channel->configure_direction(
+      1, b_to_a.delay_s,
+      JitterSampler(b_to_a.jitter_s, b_to_a.jitter_distribution, random.next_u64()),
+      b_to_a.reorder);
+  if (auto loss = make_loss_model(a_to_b.loss, random.next_u64())) link.b->SetReceiveErrorModel(loss);
+  if (auto loss = make_loss_model(b_to_a.loss, random.next_u64())) link.a->SetReceiveErrorModel(loss);
+  return link;
+}
 
 Topology build_topology(const RunSpec& spec, SeededRandom& random) {
   // Address allocation is process-global in ns-3 and survives Simulator::Destroy.

@@ -27,6 +27,17 @@ struct Topology {
   ns3::Ptr<LinkChannel> bottleneck;
 };
 
+// One full-duplex link between a and b: a_to_b describes what a transmits (its rate, queue, MTU)
+// and how the wire and b's receiver treat it (delay, jitter, loss). Four draws from `random`
+// seed the two jitter samplers and the two loss models. The emu backend builds its link with it.
+struct LinkDevices {
+  ns3::Ptr<ns3::PointToPointNetDevice> a;  // transmits a -> b
+  ns3::Ptr<ns3::PointToPointNetDevice> b;  // transmits b -> a
+  ns3::Ptr<LinkChannel> channel;
+};
+LinkDevices add_link(ns3::Ptr<ns3::Node> a, ns3::Ptr<ns3::Node> b, const LinkSpec& a_to_b,
+                     const LinkSpec& b_to_a, SeededRandom& random);
+
 // Builds the topology named by spec.topology (point-to-point or dumbbell with spec.topology.flows
 // pairs) with the internet stack and routes installed. Randomness (loss, jitter) is drawn from
 // `random`. Throws std::invalid_argument for a kind sim does not support.

@@ -16,6 +16,7 @@
 
 #include "analysis/regress.h"
 #include "analysis/report.h"
+#include "harness/emu/emu_backend.h"
 #include "harness/real/real_backend.h"
 #include "harness/runner/benchmark_results.h"
 #include "harness/runner/campaign.h"
@@ -33,13 +34,31 @@ const BackendFn* backend_for(const BackendTable& table, Backend b) {
   return *fn ? fn : nullptr;
 }
 
+// Every backend the scenario's runs use (a sweep over `backend` may use several) must be in this
+// build; throws ScenarioError naming the first one that is not.
+void check_backends(const Scenario& sc, const BackendTable& table) {
+  for (const auto& run : sc.runs) {
+    if (backend_for(table, run.spec.backend)) continue;
+    std::string available;
+    for (Backend b : {Backend::kSim, Backend::kReal, Backend::kEmu})
+      if (backend_for(table, b)) available += std::string(available.empty() ? "" : ", ") + backend_name(b);
+    throw ScenarioError(sc.path, 0, 0, "backend", std::string("backend '") + backend_name(run.spec.backend) +
+                                                     "' is not available in this build yet; available: " + available);
+  }
+}
+
+bool uses_backend(const Scenario& sc, Backend backend) {
+  for (const auto& run : sc.runs)
+    if (run.spec.backend == backend) return true;
+  return false;
+}
+
 int verb_validate(const std::vector<std::string>& files, const std::string& backend, const BackendTable& backends) {
   int rc = 0;
   for (const auto& f : files) {
     try {
       const Scenario sc = parse_scenario_file(f, backend);
-      if (!backend_for(backends, sc.backend))
-        throw ScenarioError(f, 0, 0, "backend", std::string("backend '") + backend_name(sc.backend) + "' is not available in this build yet; available: sim, real");
+      check_backends(sc, backends);
       std::printf("ok: %s (%zu runs: %zu points x %zu protocols x %zu seeds)\n", f.c_str(), sc.runs.size(), sc.points,
                   sc.runs.size() / sc.points / sc.seeds.size(), sc.seeds.size());
     } catch (const ScenarioError& e) {
@@ -74,9 +93,7 @@ int verb_run(const std::vector<std::string>& files, const std::string& db, unsig
     try {
       scenarios.push_back(parse_scenario_file(f, backend));
       if (shard_count > 1) select_shard(scenarios.back(), shard_index, shard_count);
-      if (!backend_for(backends, scenarios.back().backend))
-        throw ScenarioError(f, 0, 0, "backend", std::string("backend '") + backend_name(scenarios.back().backend) +
-                                                    "' is not available in this build yet; available: sim, real");
+      check_backends(scenarios.back(), backends);
     } catch (const ScenarioError& e) {
       std::fprintf(stderr, "%s\n", e.what());
       return 2;
@@ -94,16 +111,18 @@ int verb_run(const std::vector<std::string>& files, const std::string& db, unsig
   ResultsStore store(db);
   int rc = 0;
   for (const auto& sc : scenarios) {
-    if (sc.backend == Backend::kReal)
+    if (uses_backend(sc, Backend::kReal))
       std::fprintf(stderr,
                    "note: %s: the real backend runs on kernel sockets as they are; it does not emulate the link's "
-                   "rate, delay, jitter or loss (only its MTU) — the emu backend will\n",
+                   "rate, delay, jitter or loss (only its MTU) — the emu backend does\n",
                    sc.path.c_str());
     CampaignOptions options;
     options.jobs = jobs;
     options.resume = resume;
     options.interactive_progress = isatty(STDERR_FILENO);
-    const CampaignOutcome outcome = run_campaign(sc, store, *backend_for(backends, sc.backend), options);
+    // Each run goes to its own backend (a scenario may sweep `backend`).
+    const BackendFn dispatch = [&backends](const RunSpec& spec) { return (*backend_for(backends, spec.backend))(spec); };
+    const CampaignOutcome outcome = run_campaign(sc, store, dispatch, options);
     std::printf("\n%s — campaign %lld, database %s\n%s", sc.name.c_str(), static_cast<long long>(outcome.campaign_id),
                 db.c_str(), outcome.table.c_str());
     std::fflush(stdout);
@@ -212,6 +231,7 @@ BackendTable default_backends() {
   BackendTable t;
   t.sim = [](const RunSpec& spec) { return sim::run(spec); };
   t.real = [](const RunSpec& spec) { return real::run(spec); };
+  t.emu = [](const RunSpec& spec) { return emu::run(spec); };
   return t;
 }
 

@@ -28,28 +28,6 @@ constexpr const char* kNamePrefix = "wl-";
 constexpr std::uint32_t kServerIp = (10u << 24) | (213u << 16) | 1u;
 constexpr std::uint32_t kClientIp = (10u << 24) | (213u << 16) | 2u;
 
-// Runs `ip` with `args` (no shell); returns its exit status, or -1 when it could not start.
-int run_ip(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  std::string program = "ip";
-  argv.push_back(program.data());
-  std::vector<std::string> copies = args;
-  for (auto& a : copies) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  const int spawned = posix_spawnp(&pid, "ip", &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) return -1;
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 void must_run_ip(const std::vector<std::string>& args) {
   if (run_ip(args) == 0) return;
   std::string command = "ip";
@@ -144,6 +122,27 @@ class NamespacePlacement : public Placement {
 };
 
 }  // namespace
+
+int run_ip(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  std::string program = "ip";
+  argv.push_back(program.data());
+  std::vector<std::string> copies = args;
+  for (auto& a : copies) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  const int spawned = posix_spawnp(&pid, "ip", &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) return -1;
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
 
 std::unique_ptr<Placement> Placement::create(const std::string& name, std::uint32_t mtu) {
   if (name == "loopback") return std::make_unique<LoopbackPlacement>();

@@ -16,6 +16,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace wirelab::real {
 
@@ -36,6 +37,10 @@ class Placement {
   // Runs `fn` with the calling thread in `side`'s network namespace, then switches back.
   virtual void within(Side side, const std::function<void()>& fn) const = 0;
 };
+
+// Runs iproute2's `ip` with `args` (no shell, output discarded); returns its exit status, or -1
+// when it could not start.
+int run_ip(const std::vector<std::string>& args);
 
 // Deletes the namespaces of runs whose process is gone; returns how many it deleted.
 int remove_stale_namespaces();

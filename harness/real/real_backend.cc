@@ -181,7 +181,8 @@ RunResult bulk_result(const RunSpec& spec, const FlowRecord& record, const RunCo
   return result;
 }
 
-RunResult run_hosted(const RunSpec& spec, const Placement& placement, const TransportFactory& factory) {
+RunResult run_hosted(const RunSpec& spec, const Placement& placement, const TransportFactory& factory,
+                     RunControl& control) {
   const std::uint64_t seed = content_seed(spec, 0);
   const BulkContent content = bulk_content(spec, 0);
   const bool requests = is_request_workload(spec.workload);
@@ -189,7 +190,6 @@ RunResult run_hosted(const RunSpec& spec, const Placement& placement, const Tran
   placement.within(Side::kServer, [&] { server_socket.emplace(placement.address(Side::kServer)); });
   placement.within(Side::kClient, [&] { client_socket.emplace(placement.address(Side::kClient)); });
   FlowRecord record;
-  RunControl control(monotonic_now(), spec.duration_s);
   auto host = [&](bool client) {
     try {
       // The server's workers live and die with the server's loop (in its thread).
@@ -213,7 +213,7 @@ RunResult run_hosted(const RunSpec& spec, const Placement& placement, const Tran
   return requests ? request_result(spec, record, control) : bulk_result(spec, record, control);
 }
 
-RunResult run_tcp(const RunSpec& spec, const Placement& placement) {
+RunResult run_tcp(const RunSpec& spec, const Placement& placement, RunControl& control) {
   const std::string* cc = spec.protocol.option("cc");
   std::string kernel_cc;
   try {
@@ -222,7 +222,6 @@ RunResult run_tcp(const RunSpec& spec, const Placement& placement) {
     return failed(e.what());
   }
   FlowRecord record;
-  RunControl control(monotonic_now(), spec.duration_s);
   if (is_request_workload(spec.workload)) {
     const std::uint64_t seed = content_seed(spec, 0);
     const auto runner = make_job_runner(spec.workload, seed);
@@ -234,7 +233,7 @@ RunResult run_tcp(const RunSpec& spec, const Placement& placement) {
   return bulk_result(spec, record, control);
 }
 
-RunResult run_udp(const RunSpec& spec, const Placement& placement) {
+RunResult run_udp(const RunSpec& spec, const Placement& placement, RunControl& control) {
   const std::string* rate = spec.protocol.option("rate");
   if (!rate) return failed("udp needs option rate (bit/s), e.g. udp: {rate: 18Mbps}");
   ConstantRateUdpConfig config;
@@ -246,7 +245,6 @@ RunResult run_udp(const RunSpec& spec, const Placement& placement) {
   config.datagram_bytes = spec.link.mtu - 28;
   config.bulk_bytes = spec.workload.bytes;
   FlowRecord record;
-  RunControl control(monotonic_now(), spec.duration_s);
   run_constant_rate_udp_flow(config, placement, record, control);
   RunResult result;
   result.sim_seconds = control.seconds_since_start(monotonic_now());
@@ -271,13 +269,17 @@ RunResult run_udp(const RunSpec& spec, const Placement& placement) {
 std::string unsupported_reason(const RunSpec& spec) {
   if (spec.topology.placement != "loopback" && spec.topology.placement != "namespaces")
     return "the real backend supports placement loopback and namespaces (not '" + spec.topology.placement + "')";
+  if (spec.capture) return "the real backend does not capture packets (pcap) yet; run without capture";
+  return flow_unsupported_reason(spec);
+}
+
+std::string flow_unsupported_reason(const RunSpec& spec) {
   if (spec.topology.kind != TopologySpec::Kind::kPointToPoint || spec.topology.flows != 1)
     return "the real backend runs one point-to-point flow only so far";
   if (spec.workload.kind == WorkloadSpec::Kind::kMulticast)
     return "the real backend runs workload kinds bulk, rpc and stream (not multicast)";
   if (spec.protocol.name == "udp" && spec.workload.kind != WorkloadSpec::Kind::kBulk)
     return "udp carries workload kind bulk only (rpc and stream need a reliable transport: pfs, tcp, quic)";
-  if (spec.capture) return "the real backend does not capture packets (pcap) yet; run without capture";
   if (spec.link.mtu < 576 || spec.link.mtu > 65535) return "the real backend needs link.mtu in [576, 65535]";
   if (spec.protocol.name == "tcp") {
     const std::string* cc = spec.protocol.option("cc");
@@ -295,25 +297,36 @@ std::string unsupported_reason(const RunSpec& spec) {
 RunResult run(const RunSpec& spec) {
   try {
     if (const std::string reason = unsupported_reason(spec); !reason.empty()) return failed(reason);
-    const std::size_t max_datagram = spec.link.mtu - 28;  // IPv4 (20) + UDP (8)
     // Destroyed (namespaces removed) on every way out of this block, exceptions included.
     const std::unique_ptr<Placement> placement = Placement::create(spec.topology.placement, spec.link.mtu);
-    if (spec.protocol.name == "tcp") return run_tcp(spec, *placement);
-    if (spec.protocol.name == "udp") return run_udp(spec, *placement);
-    if (spec.protocol.name == "pfs") {
-      pfs::PfsConfig config = pfs::config_from_options(spec.protocol.options, max_datagram);
-      config.document_seed = refcodec::document_seed(spec.seed);
-      return run_hosted(spec, *placement, [config](bool client, std::uint64_t seed) {
-        return pfs::make_transport(config, client ? pfs::Role::kClient : pfs::Role::kServer, seed);
-      });
-    }
-    const quic::QuicConfig config = quic::config_from_options(spec.protocol.options, max_datagram);
-    return run_hosted(spec, *placement, [config](bool client, std::uint64_t seed) {
-      return quic::make_transport(config, client ? quic::Role::kClient : quic::Role::kServer, seed);
-    });
+    RunControl control(monotonic_now(), spec.duration_s);
+    return run_flow(spec, *placement, control);
   } catch (const std::exception& e) {
     return failed(e.what());
   }
+}
+
+RunResult run_flow(const RunSpec& spec, const Placement& placement, RunControl& control) {
+  const std::size_t max_datagram = spec.link.mtu - 28;  // IPv4 (20) + UDP (8)
+  if (spec.protocol.name == "tcp") return run_tcp(spec, placement, control);
+  if (spec.protocol.name == "udp") return run_udp(spec, placement, control);
+  if (spec.protocol.name == "pfs") {
+    pfs::PfsConfig config = pfs::config_from_options(spec.protocol.options, max_datagram);
+    config.document_seed = refcodec::document_seed(spec.seed);
+    return run_hosted(
+        spec, placement,
+        [config](bool client, std::uint64_t seed) {
+          return pfs::make_transport(config, client ? pfs::Role::kClient : pfs::Role::kServer, seed);
+        },
+        control);
+  }
+  const quic::QuicConfig config = quic::config_from_options(spec.protocol.options, max_datagram);
+  return run_hosted(
+      spec, placement,
+      [config](bool client, std::uint64_t seed) {
+        return quic::make_transport(config, client ? quic::Role::kClient : quic::Role::kServer, seed);
+      },
+      control);
 }
 
 }  // namespace wirelab::real

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "harness/real/placement.h"
+#include "harness/real/run_control.h"
 #include "harness/run_spec.h"
 
 namespace wirelab::real {
@@ -21,5 +23,13 @@ RunResult run(const RunSpec& spec);
 // workload, a TCP congestion control this kernel lacks), or an empty string when it can.
 // For scenario validation; run() reports the same as a failed run.
 std::string unsupported_reason(const RunSpec& spec);
+
+// The flow part of run(), for a backend that brings its own placement (emu): runs spec's
+// protocol between `placement`'s two ends; `control` (its start is the run's clock zero, its
+// duration the deadline) may be stopped or failed from outside. Throws on setup errors.
+RunResult run_flow(const RunSpec& spec, const Placement& placement, RunControl& control);
+// What of `spec` run_flow cannot run (topology, workload, mtu, protocol, tcp cc), or "";
+// unsupported_reason() is this plus the placement and capture checks.
+std::string flow_unsupported_reason(const RunSpec& spec);
 
 }  // namespace wirelab::real

@@ -239,6 +239,13 @@ std::map<std::string, Handler> make_handlers() {
     s.spec.duration_s = v;
     return nlohmann::json(v);
   };
+  // Only as a sweep axis (the top-level key is read before the points): one campaign comparing
+  // backends at the same point, e.g. sweep: {backend: [sim, emu]}.
+  h["backend"] = [](const Parser& p, const YAML::Node& n, const std::string& f, PointState& s) {
+    const std::string name = p.choice(n, f, {"sim", "real", "emu"});
+    s.spec.backend = name == "sim" ? Backend::kSim : name == "real" ? Backend::kReal : Backend::kEmu;
+    return nlohmann::json(name);
+  };
   h["capture"] = [](const Parser& p, const YAML::Node& n, const std::string& f, PointState& s) {
     s.spec.capture = p.boolean(n, f);
     return nlohmann::json(s.spec.capture);
@@ -576,6 +583,9 @@ Scenario parse_scenario_text(const std::string& path, const std::string& text, c
       if (!values.IsSequence() || values.size() == 0)
         p.fail(values, "sweep." + axis.path, "expected a non-empty list of values");
       for (const auto& v : values) axis.values.push_back(v);
+      if (axis.path == "backend" && !backend_override.empty())
+        throw ScenarioError("--backend", 0, 0, "", "--backend " + backend_override + " conflicts with sweep.backend in " + path +
+                                                       "; the sweep already chooses each point's backend");
       sc.sweep.push_back(std::move(axis));
     }
   }

@@ -261,4 +261,31 @@ TEST(Units, Conversions) {
 }
 
 }  // namespace
+TEST(ScenarioParser, ASweepOverBackendGivesEachPointItsBackend) {
+  const Scenario sc = parse_scenario_text(
+      "p.yaml", "name: p\nprotocols: [pfs]\nseeds: 2\nsweep:\n  backend: [sim, emu, real]\n");
+  ASSERT_EQ(sc.runs.size(), 6u);
+  EXPECT_EQ(sc.runs[0].spec.backend, Backend::kSim);
+  EXPECT_EQ(sc.runs[2].spec.backend, Backend::kEmu);
+  EXPECT_EQ(sc.runs[5].spec.backend, Backend::kReal);
+  EXPECT_EQ(sc.runs[2].params.dump(), R"({"backend":"emu"})");
+  EXPECT_NE(sc.runs[0].run_key, sc.runs[2].run_key);
+}
+
+TEST(ScenarioParser, AnUnknownBackendInTheSweepNamesItsLine) {
+  const ScenarioError e = error_of("name: p\nprotocols: [pfs]\nsweep:\n  backend: [sim, ns2]\n");
+  EXPECT_EQ(e.line(), 4);
+  EXPECT_EQ(e.field(), "sweep.backend");
+  EXPECT_NE(std::string(e.what()).find("emu"), std::string::npos) << e.what();
+}
+
+TEST(ScenarioParser, BackendOverrideConflictsWithASweepOverBackend) {
+  try {
+    parse_scenario_text("p.yaml", "name: p\nprotocols: [pfs]\nsweep:\n  backend: [sim, emu]\n", "emu");
+    ADD_FAILURE() << "no error";
+  } catch (const ScenarioError& e) {
+    EXPECT_NE(std::string(e.what()).find("conflicts with sweep.backend"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace wirelab
