@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "protocols/workloads/bulk_content.h"
+
 namespace wirelab {
 
 enum class Backend { kSim, kReal, kEmu };
@@ -54,6 +56,7 @@ struct WorkloadSpec {
   enum class Kind { kBulk, kRpc, kStream, kMulticast };
   Kind kind = Kind::kBulk;
   std::optional<std::uint64_t> bytes;   // bulk/multicast; nullopt: timed transfer of `duration`
+  BulkData data;                        // bulk: what the bytes are (protocols/workloads/bulk_content.h)
   // rpc
   std::uint64_t request_bytes = 100;
   std::uint64_t response_bytes = 1000;

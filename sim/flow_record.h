@@ -23,7 +23,7 @@ struct FlowRecord {
   std::uint64_t retransmitted_bytes = 0;
   bool retransmissions_counted = true;  // false: the transport cannot count them (no metric)
   bool integrity_ok = false;
-  std::uint64_t content_digest = 0;   // BulkIntegrityCheck::digest() of what was delivered
+  std::uint64_t content_digest = 0;   // BulkContentCheck::digest() of what was delivered
   std::string error;                  // why the transport gave up, if it did
   std::vector<double> rtt_samples_s;
   // IP packets the sender emitted towards the receiver: the hosted transport's datagrams, ns-3

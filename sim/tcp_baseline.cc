@@ -68,12 +68,12 @@ bool uses_per_ack_rate_samples(const RunSpec& spec) {
 }
 
 void TcpBulkSender::configure(ns3::InetSocketAddress peer, std::optional<std::uint64_t> bulk_bytes,
-                              std::uint64_t content_seed, bool per_ack_rate_samples,
+                              const BulkContent& content, bool per_ack_rate_samples,
                               FlowRecord* record) {
   per_ack_rate_samples_ = per_ack_rate_samples;
   peer_ = peer;
   bulk_bytes_ = bulk_bytes;
-  pattern_ = BulkPattern(content_seed);
+  content_ = content;
   record_ = record;
 }
 
@@ -120,7 +120,7 @@ void TcpBulkSender::send_more() {
     const auto n = static_cast<std::uint32_t>(
         std::min<std::uint64_t>({available, kWriteChunkBytes, total - written_}));
     chunk.resize(n);
-    pattern_.fill(written_, MutableByteView(chunk.data(), n));
+    content_.fill(written_, MutableByteView(chunk.data(), n));
     const int sent = socket_->Send(ns3::Create<ns3::Packet>(chunk.data(), n));
     if (sent <= 0) break;
     written_ += static_cast<std::uint64_t>(sent);
@@ -162,10 +162,10 @@ ns3::TypeId TcpBulkReceiver::GetTypeId() {
 }
 
 void TcpBulkReceiver::configure(std::uint16_t port, std::optional<std::uint64_t> bulk_bytes,
-                                std::uint64_t content_seed, FlowRecord* record, FlowDone on_done) {
+                                const BulkContent& content, FlowRecord* record, FlowDone on_done) {
   port_ = port;
   bulk_bytes_ = bulk_bytes;
-  check_.emplace(content_seed, bulk_bytes.value_or(UINT64_MAX));
+  check_.emplace(content, bulk_bytes.value_or(UINT64_MAX));
   record_ = record;
   on_done_ = std::move(on_done);
 }

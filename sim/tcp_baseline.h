@@ -1,4 +1,4 @@
-// The ns-3 TCP baseline: one bulk flow of BulkPattern bytes over ns-3's own TCP, with the
+// The ns-3 TCP baseline: one bulk flow of BulkContent bytes over ns-3's own TCP, with the
 // socket set up the way a modern Linux host would be, so the comparison with PFS is fair:
 // segment size from the MTU, SACK and timestamps on, 200 ms minimum RTO, initial window 10,
 // delayed ACKs every 2 segments, and buffers (64 MB) that never cap the window.
@@ -20,7 +20,7 @@
 #include "ns3/socket.h"
 #include "ns3/tcp-header.h"
 #include "ns3/tcp-socket-base.h"
-#include "protocols/workloads/bulk_pattern.h"
+#include "protocols/workloads/bulk_content.h"
 #include "sim/flow_record.h"
 
 namespace wirelab::sim {
@@ -39,7 +39,7 @@ class TcpBulkSender : public ns3::Application {
  public:
   static ns3::TypeId GetTypeId();
   void configure(ns3::InetSocketAddress peer, std::optional<std::uint64_t> bulk_bytes,
-                 std::uint64_t content_seed, bool per_ack_rate_samples, FlowRecord* record);
+                 const BulkContent& content, bool per_ack_rate_samples, FlowRecord* record);
 
  private:
   void StartApplication() override;
@@ -55,7 +55,7 @@ class TcpBulkSender : public ns3::Application {
 
   ns3::InetSocketAddress peer_{ns3::Ipv4Address::GetAny(), 0};
   std::optional<std::uint64_t> bulk_bytes_;
-  BulkPattern pattern_{0};
+  BulkContent content_;
   FlowRecord* record_ = nullptr;
   ns3::Ptr<ns3::Socket> socket_;
   bool per_ack_rate_samples_ = true;
@@ -70,7 +70,7 @@ class TcpBulkReceiver : public ns3::Application {
  public:
   static ns3::TypeId GetTypeId();
   void configure(std::uint16_t port, std::optional<std::uint64_t> bulk_bytes,
-                 std::uint64_t content_seed, FlowRecord* record, FlowDone on_done);
+                 const BulkContent& content, FlowRecord* record, FlowDone on_done);
 
  private:
   void StartApplication() override;
@@ -84,7 +84,7 @@ class TcpBulkReceiver : public ns3::Application {
 
   std::uint16_t port_ = 0;
   std::optional<std::uint64_t> bulk_bytes_;
-  std::optional<BulkIntegrityCheck> check_;
+  std::optional<BulkContentCheck> check_;
   FlowRecord* record_ = nullptr;
   FlowDone on_done_;
   ns3::Ptr<ns3::Socket> listener_;

@@ -18,7 +18,7 @@
 
 #include "harness/real/datagram_socket.h"
 #include "harness/real/monotonic_clock.h"
-#include "protocols/workloads/bulk_pattern.h"
+#include "protocols/workloads/bulk_content.h"
 #include "protocols/workloads/byte_stream_mux.h"
 
 namespace wirelab::real {
@@ -77,13 +77,13 @@ tcp_info read_tcp_info(int fd) {
   return info;
 }
 
-void reader(int listener, std::optional<std::uint64_t> bulk_bytes, std::uint64_t content_seed,
+void reader(int listener, std::optional<std::uint64_t> bulk_bytes, const BulkContent& content,
             FlowRecord& record, RunControl& control) {
   try {
     if (!wait_for(listener, POLLIN, control)) return;
     Fd conn(accept4(listener, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
     if (conn.get() < 0) fail("accept");
-    BulkIntegrityCheck check(content_seed, bulk_bytes.value_or(UINT64_MAX));
+    BulkContentCheck check(content, bulk_bytes.value_or(UINT64_MAX));
     std::vector<std::uint8_t> buffer(kChunkBytes);
     Timestamp next_sample = monotonic_now() + kSeriesInterval;
     std::uint64_t delivered_at_sample = 0;
@@ -154,10 +154,9 @@ class TcpInfoSampler {
   Timestamp next_series_;
 };
 
-void writer(int conn, std::optional<std::uint64_t> bulk_bytes, std::uint64_t content_seed,
+void writer(int conn, std::optional<std::uint64_t> bulk_bytes, const BulkContent& content,
             FlowRecord& record, RunControl& control) {
   TcpInfoSampler sampler(conn, record, control);
-  const BulkPattern pattern(content_seed);
   const std::uint64_t total = bulk_bytes.value_or(UINT64_MAX);
   std::vector<std::uint8_t> chunk(kChunkBytes);
   std::uint64_t written = 0, chunk_offset = 0;
@@ -166,7 +165,7 @@ void writer(int conn, std::optional<std::uint64_t> bulk_bytes, std::uint64_t con
     if (written >= chunk_offset + chunk_size) {
       chunk_offset = written;
       chunk_size = static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBytes, total - written));
-      pattern.fill(chunk_offset, MutableByteView(chunk.data(), chunk_size));
+      content.fill(chunk_offset, MutableByteView(chunk.data(), chunk_size));
     }
     const std::size_t skip = static_cast<std::size_t>(written - chunk_offset);
     const ssize_t n = write(conn, chunk.data() + skip, chunk_size - skip);
@@ -397,7 +396,7 @@ std::string kernel_congestion_control(const std::string& scenario_cc) {
 
 void run_kernel_tcp_flow(const std::string& kernel_cc, std::uint32_t link_mtu, const Placement& placement,
                          std::optional<std::uint64_t> bulk_bytes,
-                         std::uint64_t content_seed, FlowRecord& record, RunControl& control,
+                         const BulkContent& content, FlowRecord& record, RunControl& control,
                          const BeforeTraffic& before_traffic) {
   std::thread reading;
   try {
@@ -405,11 +404,11 @@ void run_kernel_tcp_flow(const std::string& kernel_cc, std::uint32_t link_mtu, c
     Fd listener = std::move(ends.listener), conn = std::move(ends.client);
     sockaddr_in address = ends.server_address;
     if (before_traffic) before_traffic(address, ends.client_address);
-    reading = std::thread(reader, listener.get(), bulk_bytes, content_seed, std::ref(record), std::ref(control));
+    reading = std::thread(reader, listener.get(), bulk_bytes, std::cref(content), std::ref(record), std::ref(control));
     record.start_s = control.seconds_since_start(monotonic_now());
     if (connect(conn.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) fail("connect(TCP)");
     set_nonblocking(conn.get());
-    writer(conn.get(), bulk_bytes, content_seed, record, control);
+    writer(conn.get(), bulk_bytes, content, record, control);
   } catch (const std::exception& e) {
     control.fail(std::string("tcp writer: ") + e.what());
   }

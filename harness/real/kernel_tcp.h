@@ -1,6 +1,6 @@
 // The kernel TCP baseline of the real backend, with the congestion control the scenario names
 // (TCP_CONGESTION): one bulk flow over a kernel TCP connection, checked like every other bulk
-// transfer (BulkPattern written, BulkIntegrityCheck on the reading side); or a request workload
+// transfer (BulkContent written, BulkContentCheck on the reading side); or a request workload
 // (rpc, stream) whose streams share one TCP connection through ByteStreamMux, as in sim.
 #pragma once
 
@@ -14,6 +14,7 @@
 #include "harness/real/placement.h"
 #include "harness/real/run_control.h"
 #include "protocols/workloads/application_endpoint.h"
+#include "protocols/workloads/bulk_content.h"
 
 namespace wirelab::real {
 
@@ -35,7 +36,7 @@ std::string kernel_congestion_control(const std::string& scenario_cc);
 // acknowledged, so it counts every segment the sender ever sends on this connection.
 void run_kernel_tcp_flow(const std::string& kernel_cc, std::uint32_t link_mtu, const Placement& placement,
                          std::optional<std::uint64_t> bulk_bytes,
-                         std::uint64_t content_seed, FlowRecord& record, RunControl& control,
+                         const BulkContent& content, FlowRecord& record, RunControl& control,
                          const BeforeTraffic& before_traffic = {});
 
 // rpc and stream: one TCP connection (TCP_NODELAY, MSS link_mtu - 40), a ByteStreamMux on each

@@ -45,7 +45,8 @@
 #include "harness/workload_plan.h"
 #include "protocols/pfs/pfs.h"
 #include "protocols/quic/quic.h"
-#include "protocols/workloads/bulk_pattern.h"
+#include "protocols/refcodec/shared_document.h"
+#include "protocols/workloads/bulk_content.h"
 #include "protocols/workloads/real_job_runner.h"
 
 namespace wirelab::real {
@@ -55,6 +56,10 @@ using TransportFactory = std::function<std::unique_ptr<Transport>(bool client, s
 
 // Same content seed as sim for the same (seed, flow), so the two backends carry the same bytes.
 std::uint64_t content_seed(const RunSpec& spec, std::size_t flow) { return spec.seed * 1000003ULL + flow; }
+// What flow `flow` carries (workload `data:`); versioned content edits the run's document.
+BulkContent bulk_content(const RunSpec& spec, std::size_t flow) {
+  return BulkContent(spec.workload.data, content_seed(spec, flow), refcodec::document_seed(spec.seed));
+}
 
 RunResult failed(std::string error) {
   RunResult result;
@@ -145,13 +150,13 @@ std::shared_ptr<workloads::RealJobRunner> make_job_runner(const WorkloadSpec& w,
 
 // The sessions of one run: the bulk sender writes at most 4 MB beyond what the transport has
 // sent once and 4 chunks per service (a kernel socket's send buffer, see docs/real.md).
-workloads::SessionFactory client_session(const WorkloadSpec& w, std::uint64_t seed) {
+workloads::SessionFactory client_session(const WorkloadSpec& w, std::uint64_t seed, const BulkContent& content) {
   if (is_request_workload(w))
     return [w, seed](StreamApi& c) { return make_request_session(w, true, seed, c, nullptr); };
-  return [w, seed](StreamApi& c) -> std::unique_ptr<workloads::Session> {
+  return [w, content](StreamApi& c) -> std::unique_ptr<workloads::Session> {
     workloads::BulkOptions options;
     options.bytes = w.bytes;
-    options.content_seed = seed;
+    options.content = content;
     options.write_ahead_bytes = 4u << 20;
     options.chunks_per_service = 4;
     if (auto* transport = dynamic_cast<Transport*>(&c))
@@ -162,12 +167,12 @@ workloads::SessionFactory client_session(const WorkloadSpec& w, std::uint64_t se
   };
 }
 
-workloads::SessionFactory server_session(const WorkloadSpec& w, std::uint64_t seed,
+workloads::SessionFactory server_session(const WorkloadSpec& w, std::uint64_t seed, const BulkContent& content,
                                          std::shared_ptr<workloads::RealJobRunner> runner) {
   if (is_request_workload(w))
     return [w, seed, runner](StreamApi& c) { return make_request_session(w, false, seed, c, runner); };
-  return [w, seed](StreamApi& c) -> std::unique_ptr<workloads::Session> {
-    return std::make_unique<workloads::BulkReceiver>(c, w.bytes, seed);
+  return [w, content](StreamApi& c) -> std::unique_ptr<workloads::Session> {
+    return std::make_unique<workloads::BulkReceiver>(c, w.bytes, content);
   };
 }
 
@@ -201,7 +206,7 @@ RunResult bulk_result(const RunSpec& spec, const FlowRecord& record, const RunCo
   if (!spec.workload.bytes) {
     // Timed transfer: no end to check, so check that what arrived is the pattern's prefix.
     integrity = record.bytes_delivered > 0 &&
-                record.content_digest == BulkIntegrityCheck::expected_digest(content_seed(spec, 0), record.bytes_delivered);
+                record.content_digest == BulkContentCheck::expected_digest(bulk_content(spec, 0), record.bytes_delivered);
   }
   const double delivery_s = (spec.workload.bytes && record.last_byte_s) ? *record.last_byte_s : end_s;
   const double fct_s = delivery_s - record.start_s;
@@ -209,6 +214,8 @@ RunResult bulk_result(const RunSpec& spec, const FlowRecord& record, const RunCo
   result.add("fct_s", fct_s, "s");
   result.add("bytes_delivered", static_cast<double>(record.bytes_delivered), "bytes");
   result.add("wire_bytes", static_cast<double>(record.wire_bytes), "bytes");
+  if (record.bytes_delivered > 0)
+    result.add("wire_payload_ratio", static_cast<double>(record.wire_bytes) / static_cast<double>(record.bytes_delivered), "1");
   if (record.retransmissions_counted)
     result.add("retransmitted_bytes", static_cast<double>(record.retransmitted_bytes), "bytes");
   result.add("integrity_ok", integrity ? 1 : 0, "bool");
@@ -230,6 +237,7 @@ RunResult bulk_result(const RunSpec& spec, const FlowRecord& record, const RunCo
 RunResult run_hosted(const RunSpec& spec, const Placement& placement, const TransportFactory& factory,
                      RunControl& control) {
   const std::uint64_t seed = content_seed(spec, 0);
+  const BulkContent content = bulk_content(spec, 0);
   const bool requests = is_request_workload(spec.workload);
   std::optional<DatagramSocket> server_socket, client_socket;
   placement.within(Side::kServer, [&] { server_socket.emplace(placement.address(Side::kServer)); });
@@ -252,7 +260,7 @@ RunResult run_hosted(const RunSpec& spec, const Placement& placement, const Tran
       std::shared_ptr<workloads::RealJobRunner> runner;
       if (!client && requests) runner = make_job_runner(spec.workload, seed);
       EndpointLoop loop(factory(client, client ? seed * 2 : seed * 2 + 1),
-                        client ? client_session(spec.workload, seed) : server_session(spec.workload, seed, runner),
+                        client ? client_session(spec.workload, seed, content) : server_session(spec.workload, seed, content, runner),
                         client ? EndpointLoop::Role::kClient : EndpointLoop::Role::kServer,
                         /*measures=*/client == requests, client ? *client_socket : *server_socket,
                         client ? std::optional<sockaddr_in>(server_socket->local_address()) : std::nullopt,
@@ -285,15 +293,15 @@ RunResult run_tcp(const RunSpec& spec, const Placement& placement, RunControl& c
   if (is_request_workload(spec.workload)) {
     const std::uint64_t seed = content_seed(spec, 0);
     const auto runner = make_job_runner(spec.workload, seed);
-    run_kernel_tcp_sessions(kernel_cc, spec.link.mtu, placement, client_session(spec.workload, seed),
-                            server_session(spec.workload, seed, runner), runner->wake_fd(), record, control,
+    run_kernel_tcp_sessions(kernel_cc, spec.link.mtu, placement, client_session(spec.workload, seed, BulkContent()),
+                            server_session(spec.workload, seed, BulkContent(), runner), runner->wake_fd(), record, control,
                             capture.hook("tcp"));
     // No packets_sent: the session's TCP_INFO is read before the connection closes.
     RunResult result = request_result(spec, record, control);
     capture.finish(result);
     return result;
   }
-  run_kernel_tcp_flow(kernel_cc, spec.link.mtu, placement, spec.workload.bytes, content_seed(spec, 0), record, control,
+  run_kernel_tcp_flow(kernel_cc, spec.link.mtu, placement, spec.workload.bytes, bulk_content(spec, 0), record, control,
                       capture.hook("tcp"));
   RunResult result = bulk_result(spec, record, control);
   result.add("packets_sent", static_cast<double>(record.tcp_segments_sent), "count");
@@ -383,7 +391,8 @@ RunResult run_flow(const RunSpec& spec, const Placement& placement, RunControl& 
   if (spec.protocol.name == "tcp") return run_tcp(spec, placement, control);
   if (spec.protocol.name == "udp") return run_udp(spec, placement, control);
   if (spec.protocol.name == "pfs") {
-    const pfs::PfsConfig config = pfs::config_from_options(spec.protocol.options, max_datagram);
+    pfs::PfsConfig config = pfs::config_from_options(spec.protocol.options, max_datagram);
+    config.document_seed = refcodec::document_seed(spec.seed);
     return run_hosted(
         spec, placement,
         [config](bool client, std::uint64_t seed) {

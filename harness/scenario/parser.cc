@@ -8,6 +8,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -24,6 +25,7 @@ namespace {
 struct PointState {
   RunSpec spec;
   std::map<std::string, YAML::Node> reverse;  // link key -> node
+  std::optional<YAML::Node> data_node;         // where workload.data/similarity was set
 };
 
 class Parser {
@@ -296,6 +298,21 @@ std::map<std::string, Handler> make_handlers() {
     const std::uint64_t v = p.with_units(n, f, units::parse_size_bytes);
     if (v == 0) p.fail(n, f, "must be > 0 bytes (omit it for a timed transfer)");
     s.spec.workload.bytes = v;
+    return nlohmann::json(v);
+  };
+  h["workload.data"] = [](const Parser& p, const YAML::Node& n, const std::string& f, PointState& s) {
+    const std::string v = p.choice(n, f, {"random", "zeros", "versioned"});
+    s.spec.workload.data.mode = v == "random" ? BulkDataMode::kRandom
+                                : v == "zeros" ? BulkDataMode::kZeros
+                                               : BulkDataMode::kVersioned;
+    s.data_node = n;
+    return nlohmann::json(v);
+  };
+  h["workload.similarity"] = [](const Parser& p, const YAML::Node& n, const std::string& f, PointState& s) {
+    const double v = p.number(n, f);
+    if (v < 0 || v > 1) p.fail(n, f, "a similarity is a fraction of chunks in [0, 1]");
+    s.spec.workload.data.similarity = v;
+    if (!s.data_node) s.data_node = n;
     return nlohmann::json(v);
   };
   h["workload.request_bytes"] = size_field(&WorkloadSpec::request_bytes);
@@ -612,6 +629,8 @@ Scenario parse_scenario_text(const std::string& path, const std::string& text, c
     if (w.kind == WorkloadSpec::Kind::kRpc && w.response_bytes < 10)
       p.fail(workload_node("response_bytes"), "workload.response_bytes",
              "must be >= 10 bytes (a response starts with a 9-byte status and index)");
+    if (w.kind != WorkloadSpec::Kind::kBulk && state.data_node)
+      p.fail(*state.data_node, "workload.data", "data and similarity apply to kind: bulk only");
     if (state.spec.topology.kind == TopologySpec::Kind::kPointToPoint && state.spec.topology.flows != 1)
       p.fail(root["topology"], "topology.flows", "a point-to-point topology carries one flow; use kind: dumbbell");
     for (const auto& v : variants) {

@@ -30,6 +30,7 @@ Connection::Connection(const PfsConfig& config, Role role, std::uint64_t seed)
     : config_(config), role_(role), random_(seed), cc_(make_controller(config)), pacer_(config.max_datagram_size) {
   next_local_stream_ = role == Role::kServer ? 1 : 0;
   advertised_max_data_ = config.connection_receive_window;
+  if (config.encoding == Encoding::kRefs) encoding_ = std::make_unique<ContentEncoding>(config.document_seed);
 }
 
 Connection::Stream& Connection::stream_state(StreamId id) {
@@ -65,7 +66,8 @@ std::size_t Connection::write(StreamId id, ByteView data, bool fin) {
   if (state_ == State::kClosed || close_requested_ || !streams_.count(id)) return 0;
   Stream& s = streams_.at(id);
   // The send buffer holds at most a stream receive window of unacknowledged bytes.
-  const std::size_t n = s.send.write(data, fin, config_.stream_receive_window);
+  const std::size_t n = encoding_ ? encoding_->write(id, s.send, data, fin, config_.stream_receive_window)
+                                  : s.send.write(data, fin, config_.stream_receive_window);
   s.write_blocked = n < data.size;
   return n;
 }
@@ -77,9 +79,18 @@ std::size_t Connection::read(StreamId id, MutableByteView out, bool* fin) {
     return 0;
   }
   Stream& s = it->second;
-  const std::size_t n = s.recv.read(out, fin);
+  std::size_t n;
+  std::uint64_t consumed;  // stream (wire) bytes taken: what flow control counts
+  if (encoding_) {
+    std::string error;
+    n = encoding_->read(id, s.recv, out, fin, &consumed, &error);
+    if (!error.empty()) close_with(error);
+  } else {
+    n = s.recv.read(out, fin);
+    consumed = n;
+  }
   s.readable_pending = false;
-  consumed_data_ += n;
+  consumed_data_ += consumed;
   update_flow_credit(id, s);
   if (fin && *fin) retire_if_done(id);
   return n;
@@ -90,6 +101,8 @@ void Connection::retire_if_done(StreamId id) {
   if (it == streams_.end()) return;
   const Stream& s = it->second;
   if (!s.recv.finished() || !s.send.fin_written() || !s.send.drained()) return;
+  if (encoding_ && !encoding_->delivered(id)) return;
+  if (encoding_) encoding_->forget(id);
   streams_.erase(it);
   if (!is_local(id)) {
     retired_peer_streams_.insert(id);

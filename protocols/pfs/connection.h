@@ -11,6 +11,7 @@
 #include "protocols/cc/congestion_controller.h"
 #include "protocols/core/random.h"
 #include "protocols/pfs/ack_ranges.h"
+#include "protocols/pfs/content_encoding.h"
 #include "protocols/pfs/pacer.h"
 #include "protocols/pfs/packet.h"
 #include "protocols/pfs/pfs.h"
@@ -144,6 +145,7 @@ class Connection : public Transport {
   bool sent_since_receive_ = false;
 
   TransportStats stats_;
+  std::unique_ptr<ContentEncoding> encoding_;  // encoding: refs; null for none
 };
 
 }  // namespace wirelab::pfs

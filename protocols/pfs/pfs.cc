@@ -27,6 +27,7 @@ const std::map<std::string, std::string>& option_help() {
       {"initial_window", "an integer number of packets >= 1 (default 10)"},
       {"aimd_increase", "packets added per round trip, > 0 (default 1)"},
       {"aimd_decrease", "window multiplier on loss, in (0, 1) (default 0.5)"},
+      {"encoding", "none (default), refs (stream content as references into the run's shared document)"},
   };
   return help;
 }
@@ -51,6 +52,10 @@ PfsConfig config_from_options(const std::map<std::string, std::string>& options,
     } else if (key == "pacing") {
       if (value == "true") c.pacing = true;
       else if (value == "false") c.pacing = false;
+      else throw bad();
+    } else if (key == "encoding") {
+      if (value == "none") c.encoding = Encoding::kNone;
+      else if (value == "refs") c.encoding = Encoding::kRefs;
       else throw bad();
     } else if (key == "initial_window") {
       const double v = number(key, value);

@@ -17,6 +17,9 @@ namespace wirelab::pfs {
 enum class Role { kClient, kServer };
 enum class ArqMode { kSelectiveRepeat, kGoBackN };
 enum class CcAlgorithm { kNewReno, kCubic, kAimd, kBbr };
+// How stream content travels: as itself, or as a reference stream through the run's shared
+// document (content_encoding.h).
+enum class Encoding { kNone, kRefs };
 
 struct PfsConfig {
   std::size_t max_datagram_size = 1472;       // UDP payload: MTU - 20 (IPv4) - 8 (UDP)
@@ -30,6 +33,10 @@ struct PfsConfig {
   std::uint64_t stream_receive_window = 16u << 20;      // per-stream flow control, bytes
   std::uint64_t connection_receive_window = 32u << 20;  // connection flow control, bytes
   std::uint32_t max_streams = 1024;           // concurrent peer-initiated streams
+  Encoding encoding = Encoding::kNone;
+  // The shared document's seed for Encoding::kRefs; both ends must agree. Hosts set it to
+  // refcodec::document_seed(run seed), the document bulk `data: versioned` edits.
+  std::uint64_t document_seed = 0;
 };
 
 // Thrown by config_from_options for an unknown key or a bad value; the message names the key

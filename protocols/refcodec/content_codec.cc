@@ -1,17 +1,25 @@
 #include "protocols/refcodec/content_codec.h"
 
+#include <algorithm>
+
 #include "protocols/refcodec/reference_stream_reader.h"
 #include "protocols/refcodec/reference_stream_writer.h"
 
 namespace wirelab::refcodec {
 
 EncodedContent encode_content(const SharedBlob& blob, ByteView content, unsigned sync_log2) {
+  return encode_content_at(blob, content, 0, sync_log2);
+}
+
+EncodedContent encode_content_at(const SharedBlob& blob, ByteView content, std::size_t phase,
+                                 unsigned sync_log2) {
   EncodedContent result;
   ReferenceStreamWriter writer(sync_log2);
   const std::size_t piece = blob.chunk_bytes();
   std::vector<std::uint32_t> refs;
   std::size_t literal_start = 0;
-  std::size_t at = 0;
+  // Off the grid at the start: those bytes are the literal head (literal_start stays 0).
+  std::size_t at = phase % piece == 0 ? 0 : std::min(content.size, piece - phase % piece);
   // Refs and literal runs are flushed in content order: a run of refs ends where a literal
   // starts and vice versa.
   auto flush_refs = [&] {

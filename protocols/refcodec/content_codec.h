@@ -22,6 +22,13 @@ struct EncodedContent {
 
 EncodedContent encode_content(const SharedBlob& blob, ByteView content, unsigned sync_log2 = 10);
 
+// As encode_content, for content that is a piece of a longer whole cut on the same grid:
+// content[0] lies `phase` bytes past a grid point (phase < chunk_bytes), so its first
+// chunk_bytes - phase bytes are a short piece (a literal) and the grid continues after them.
+// phase 0 is encode_content. The decoder needs no phase: it emits chunks and literals in order.
+EncodedContent encode_content_at(const SharedBlob& blob, ByteView content, std::size_t phase,
+                                 unsigned sync_log2 = 10);
+
 struct DecodedContent {
   std::vector<std::uint8_t> bytes;
   bool ok = true;

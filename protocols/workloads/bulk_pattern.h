@@ -59,6 +59,54 @@ class BulkPattern {
   std::uint64_t seed_;
 };
 
+// The digest of a byte stream that every bulk check keeps (BulkIntegrityCheck, which computes it
+// fused with its comparison, and BulkContentCheck): 8-byte little-endian words, word k folded
+// into lane k mod 4, the lanes folded together at the end; it depends only on the bytes, not on
+// how they were fed in.
+class StreamDigest {
+ public:
+  static constexpr std::uint64_t kStart = 0xcbf29ce484222325ULL;
+  static std::uint64_t fold(std::uint64_t d, std::uint64_t word) {
+    d ^= word;
+    return ((d << 29) | (d >> 35)) * 0x9e3779b97f4a7c15ULL;
+  }
+  // A trailing partial word (1-7 bytes, high bytes zero) is folded with its length in the top
+  // bits, so streams that differ only by trailing zero bytes differ in digest.
+  static std::uint64_t finalize(const std::uint64_t (&lanes)[4], std::uint64_t partial, std::uint64_t length) {
+    std::uint64_t d = kStart;
+    for (std::uint64_t lane : lanes) d = fold(d, lane);
+    const std::uint64_t tail = length & 7;
+    return tail ? fold(d, partial | (tail << 61)) : d;
+  }
+
+  void feed(ByteView bytes) {
+    std::size_t i = 0;
+    while (i < bytes.size && (length_ & 7)) take(bytes[i++]);
+    for (; i + 8 <= bytes.size; i += 8) {
+      std::uint64_t w = 0;
+      for (int b = 7; b >= 0; --b) w = (w << 8) | bytes[i + static_cast<std::size_t>(b)];
+      std::uint64_t& lane = lanes_[(length_ >> 3) & 3];
+      lane = fold(lane, w);
+      length_ += 8;
+    }
+    while (i < bytes.size) take(bytes[i++]);
+  }
+  std::uint64_t value() const { return finalize(lanes_, partial_, length_); }
+
+ private:
+  void take(std::uint8_t b) {
+    partial_ |= static_cast<std::uint64_t>(b) << (8 * (length_ & 7));
+    if (++length_ % 8 == 0) {
+      std::uint64_t& lane = lanes_[((length_ >> 3) - 1) & 3];
+      lane = fold(lane, partial_);
+      partial_ = 0;
+    }
+  }
+  std::uint64_t lanes_[4] = {kStart, kStart + 1, kStart + 2, kStart + 3};
+  std::uint64_t partial_ = 0;
+  std::uint64_t length_ = 0;
+};
+
 // Checks an in-order byte stream against BulkPattern and keeps a digest of it.
 // integrity_ok() holds when exactly `expected_bytes` arrived, each equal to the pattern, and
 // the stream ended (finish() called) right there.
@@ -120,18 +168,10 @@ class BulkIntegrityCheck {
   }
 
  private:
-  static constexpr std::uint64_t kDigestStart = 0xcbf29ce484222325ULL;
-  static std::uint64_t fold(std::uint64_t d, std::uint64_t word) {
-    d ^= word;
-    return ((d << 29) | (d >> 35)) * 0x9e3779b97f4a7c15ULL;
-  }
-  // A trailing partial word (1-7 bytes, high bytes zero) is folded with its length in the top
-  // bits, so streams that differ only by trailing zero bytes differ in digest.
+  static constexpr std::uint64_t kDigestStart = StreamDigest::kStart;
+  static std::uint64_t fold(std::uint64_t d, std::uint64_t word) { return StreamDigest::fold(d, word); }
   static std::uint64_t finalize(const std::uint64_t (&lanes)[4], std::uint64_t partial, std::uint64_t length) {
-    std::uint64_t d = kDigestStart;
-    for (std::uint64_t lane : lanes) d = fold(d, lane);
-    const std::uint64_t tail = length & 7;
-    return tail ? fold(d, partial | (tail << 61)) : d;
+    return StreamDigest::finalize(lanes, partial, length);
   }
 
   void take_byte(std::uint8_t b) {

@@ -10,7 +10,7 @@ constexpr std::size_t kChunkBytes = 64 * 1024;
 }  // namespace
 
 BulkSender::BulkSender(StreamApi& connection, BulkOptions options)
-    : connection_(connection), options_(std::move(options)), pattern_(options_.content_seed) {}
+    : connection_(connection), options_(std::move(options)) {}
 
 void BulkSender::on_event(Timestamp, const TransportEvent& event) {
   switch (event.kind) {
@@ -52,7 +52,7 @@ void BulkSender::write_more() {
     if (written_ >= chunk_offset_ + chunk_.size() || written_ < chunk_offset_) {
       chunk_offset_ = written_;
       chunk_.resize(static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBytes, total - written_)));
-      pattern_.fill(chunk_offset_, MutableByteView(chunk_.data(), chunk_.size()));
+      options_.content.fill(chunk_offset_, MutableByteView(chunk_.data(), chunk_.size()));
     }
     const std::size_t skip = static_cast<std::size_t>(written_ - chunk_offset_);
     const std::size_t n = chunk_.size() - skip;
@@ -64,8 +64,8 @@ void BulkSender::write_more() {
   }
 }
 
-BulkReceiver::BulkReceiver(StreamApi& connection, std::optional<std::uint64_t> bytes, std::uint64_t content_seed)
-    : connection_(connection), check_(content_seed, bytes.value_or(UINT64_MAX)), read_buffer_(kChunkBytes) {}
+BulkReceiver::BulkReceiver(StreamApi& connection, std::optional<std::uint64_t> bytes, const BulkContent& content)
+    : connection_(connection), check_(content, bytes.value_or(UINT64_MAX)), read_buffer_(kChunkBytes) {}
 
 void BulkReceiver::on_event(Timestamp now, const TransportEvent& event) {
   switch (event.kind) {

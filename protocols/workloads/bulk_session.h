@@ -1,5 +1,5 @@
-// The bulk workload over one stream: the client writes BulkPattern bytes and a FIN, the server
-// checks every byte with BulkIntegrityCheck. One implementation for ns-3 and real sockets.
+// The bulk workload over one stream: the client writes BulkContent bytes (workload `data:`) and a
+// FIN, the server checks every byte with BulkContentCheck. One implementation for ns-3 and real sockets.
 #pragma once
 
 #include <cstdint>
@@ -7,14 +7,14 @@
 #include <optional>
 #include <vector>
 
-#include "protocols/workloads/bulk_pattern.h"
+#include "protocols/workloads/bulk_content.h"
 #include "protocols/workloads/session.h"
 
 namespace wirelab::workloads {
 
 struct BulkOptions {
   std::optional<std::uint64_t> bytes;  // nullopt: write until the host stops the run
-  std::uint64_t content_seed = 0;
+  BulkContent content;  // what the bytes are (default: random data from seed 0)
   // Writing ahead: at most this many bytes beyond what the transport has sent once (0: no
   // limit, the transport's own send buffer decides), and at most this many 64 KB chunks per
   // service (0: no limit). A real host bounds both, like a kernel socket's send buffer, so the
@@ -37,7 +37,6 @@ class BulkSender final : public Session {
 
   StreamApi& connection_;
   BulkOptions options_;
-  BulkPattern pattern_;
   WorkloadRecord record_;
   bool connected_ = false;
   std::optional<StreamId> stream_;
@@ -50,7 +49,7 @@ class BulkSender final : public Session {
 class BulkReceiver final : public Session {
  public:
   // `bytes` nullopt: a timed transfer that never ends by itself.
-  BulkReceiver(StreamApi& connection, std::optional<std::uint64_t> bytes, std::uint64_t content_seed);
+  BulkReceiver(StreamApi& connection, std::optional<std::uint64_t> bytes, const BulkContent& content);
   void on_event(Timestamp now, const TransportEvent& event) override;
   void service(Timestamp now) override;
   const WorkloadRecord& record() const override { return record_; }
@@ -59,7 +58,7 @@ class BulkReceiver final : public Session {
   void read_stream(Timestamp now);
 
   StreamApi& connection_;
-  BulkIntegrityCheck check_;
+  BulkContentCheck check_;
   WorkloadRecord record_;
   std::optional<StreamId> stream_;
   std::vector<std::uint8_t> read_buffer_;

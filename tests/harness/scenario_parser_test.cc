@@ -179,6 +179,32 @@ TEST(ScenarioParser, SweepPathAndValuesAreChecked) {
   EXPECT_EQ(e.column(), 25);
 }
 
+TEST(ScenarioParser, BulkDataModesAndTheirErrors) {
+  const Scenario sc = parse_scenario_text("d.yaml", variant("  bytes: 20MB\n", "  bytes: 20MB\n  data: versioned\n  similarity: 0.75\n"));
+  EXPECT_EQ(sc.runs.front().spec.workload.data.mode, BulkDataMode::kVersioned);
+  EXPECT_DOUBLE_EQ(sc.runs.front().spec.workload.data.similarity, 0.75);
+  EXPECT_EQ(parse_scenario_text("d.yaml", kContractExample).runs.front().spec.workload.data.mode, BulkDataMode::kRandom);
+  auto e = error_of(variant("  bytes: 20MB\n", "  bytes: 20MB\n  data: compressible\n"));
+  EXPECT_EQ(e.field(), "workload.data");
+  EXPECT_EQ(e.line(), 23);
+  EXPECT_NE(e.message().find("allowed: random, zeros, versioned"), std::string::npos) << e.what();
+  e = error_of(variant("  bytes: 20MB\n", "  bytes: 20MB\n  data: versioned\n  similarity: 1.2\n"));
+  EXPECT_EQ(e.field(), "workload.similarity");
+  EXPECT_EQ(e.line(), 24);
+  EXPECT_NE(e.message().find("[0, 1]"), std::string::npos) << e.what();
+  e = error_of(variant("  kind: bulk\n  bytes: 20MB\n", "  kind: rpc\n  data: zeros\n"));
+  EXPECT_EQ(e.field(), "workload.data");
+  EXPECT_EQ(e.line(), 22);
+  EXPECT_NE(e.message().find("bulk"), std::string::npos) << e.what();
+  // Swept data modes each reach their runs; a bad swept mode points at its value.
+  const Scenario swept = parse_scenario_text("d.yaml", variant("  link.delay: [5ms, 25ms]\n", "  workload.data: [zeros, versioned]\n"));
+  EXPECT_EQ(swept.runs.front().spec.workload.data.mode, BulkDataMode::kZeros);
+  EXPECT_EQ(swept.runs.back().spec.workload.data.mode, BulkDataMode::kVersioned);
+  e = error_of(variant("  link.delay: [5ms, 25ms]\n", "  workload.data: [zeros, gzip]\n"));
+  EXPECT_EQ(e.field(), "sweep.workload.data");
+  EXPECT_EQ(e.line(), 30);
+}
+
 TEST(ScenarioParser, GilbertElliottAndReverseOverrides) {
   std::string text = variant("loss: 0.01", "loss: {model: gilbert-elliott, p: 0.01, r: 0.25, loss_bad: 0.5}");
   text.replace(text.find("reverse: {}"), 11, "reverse: {rate: 1Mbps, loss: 0}");
@@ -203,7 +229,7 @@ TEST(ScenarioParser, MissingFileIsAnError) {
 }
 
 TEST(ScenarioParser, ShippedScenariosValidate) {
-  for (const char* f : {"scenarios/quickstart.yaml", "scenarios/dumbbell-fairness.yaml"}) {
+  for (const char* f : {"scenarios/quickstart.yaml", "scenarios/dumbbell-fairness.yaml", "scenarios/refs-versioned.yaml"}) {
     const Scenario sc = parse_scenario_file(std::string(WIRELAB_SOURCE_DIR) + "/" + f);
     EXPECT_GT(sc.runs.size(), 0u) << f;
   }

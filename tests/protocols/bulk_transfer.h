@@ -1,11 +1,11 @@
-// A bulk transfer over the scripted pipe: the client streams BulkPattern bytes and a FIN, the
-// server checks them with BulkIntegrityCheck. Shared by the PFS tests.
+// A bulk transfer over the scripted pipe: the client streams BulkContent bytes (BulkPattern's by
+// default) and a FIN, the server checks them with BulkContentCheck. Shared by the PFS tests.
 #pragma once
 
 #include <memory>
 
 #include "protocols/pfs/pfs.h"
-#include "protocols/workloads/bulk_pattern.h"
+#include "protocols/workloads/bulk_content.h"
 #include "tests/protocols/scripted_pipe.h"
 
 namespace wirelab::testing {
@@ -23,13 +23,15 @@ struct BulkOutcome {
 };
 
 inline BulkOutcome run_bulk(const pfs::PfsConfig& config, const PipeLink& forward, const PipeLink& reverse,
-                            std::uint64_t bytes, std::uint64_t seed, Duration limit = std::chrono::seconds(600)) {
+                            std::uint64_t bytes, std::uint64_t seed, Duration limit = std::chrono::seconds(600),
+                            const BulkContent* content = nullptr, std::size_t write_bytes = 64 * 1024) {
   auto client = pfs::make_transport(config, pfs::Role::kClient, seed * 2 + 1);
   auto server = pfs::make_transport(config, pfs::Role::kServer, seed * 2 + 2);
   ScriptedPipe pipe(*client, *server, forward, reverse, seed);
-  BulkPattern pattern(seed);
-  BulkIntegrityCheck check(seed, bytes);
-  std::vector<std::uint8_t> chunk(64 * 1024), in(64 * 1024);
+  // The default content is BulkPattern(seed), the random mode.
+  const BulkContent data = content ? *content : BulkContent(BulkData{}, seed, 0);
+  BulkContentCheck check(data, bytes);
+  std::vector<std::uint8_t> chunk(write_bytes), in(64 * 1024);
   std::uint64_t written = 0;
   bool fin_written = false, done = false;
   std::optional<StreamId> stream;
@@ -45,7 +47,7 @@ inline BulkOutcome run_bulk(const pfs::PfsConfig& config, const PipeLink& forwar
     if (stream && !fin_written) {
       for (;;) {
         const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), bytes - written));
-        pattern.fill(written, MutableByteView(chunk.data(), n));
+        data.fill(written, MutableByteView(chunk.data(), n));
         const bool last = written + n == bytes;
         const std::size_t took = client->write(*stream, ByteView(chunk.data(), n), last);
         written += took;
