@@ -257,10 +257,12 @@ def section_runtime(build):
     args = ["--benchmark_filter=^(spsc|mpmc|scheduler|partitioner)/", "--benchmark_repetitions=5",
             "--benchmark_report_aggregates_only=true", "--benchmark_format=json"]
     out = subprocess.run([binary] + args, capture_output=True, text=True, check=True).stdout
-    medians = {}
+    medians, cvs = {}, {}
     for b in json.loads(out)["benchmarks"]:
         if b.get("aggregate_name") == "median":
             medians[b["run_name"]] = b
+        if b.get("aggregate_name") == "cv":
+            cvs[b["run_name"]] = b["real_time"]
 
     def find(prefix):
         return next((b for name, b in medians.items() if name.startswith(prefix)), None)
@@ -281,11 +283,12 @@ def section_runtime(build):
         f"Command: `./lab perf runtime` (runs `build/harness/wirelab-bench {' '.join(args[:3])}`)",
         f"Measured on: {machine()}",
         "",
-        "| benchmark | ns per op (median) | items/s |",
-        "| --- | ---: | ---: |",
+        "| benchmark | ns per op (median) | items/s | spread (cv of 5) |",
+        "| --- | ---: | ---: | ---: |",
     ]
     for name, b in medians.items():
-        lines.append(f"| {name} | {ns(b):.1f} | {rate(b):,.0f} |")
+        cv = cvs.get(name)
+        lines.append(f"| {name} | {ns(b):.1f} | {rate(b):,.0f} | {f'{100 * cv:.0f} %' if cv is not None else '-'} |")
     spsc_lat, floor = ns(find("spsc/latency/wirelab")), ns(find("spsc/latency/cache_line_floor"))
     spsc_tp = rate(find("spsc/throughput/wirelab")) / rate(find("spsc/throughput/boost_spsc_queue"))
     mpmc_lat = ns(find("mpmc/latency/wirelab"))
@@ -299,6 +302,10 @@ def section_runtime(build):
         f"  {spsc_tp:.2f} x boost::lockfree::spsc_queue (target >= 1.5).",
         f"- MPMC one-way latency {mpmc_lat:.0f} ns (target < 500 ns); 2 producers + 2 consumers",
         f"  throughput {mpmc_tp:.2f} x moodycamel::ConcurrentQueue (target >= 1.0).",
+        "",
+        "Two threads on a 2-vCPU VM share the cores with everything else and their placement on the",
+        "host changes from run to run: ratios between queues can move several-fold between two",
+        "consecutive runs (the spread column shows it within one). Compare within one run only.",
     ]
     return "\n".join(lines)
 
