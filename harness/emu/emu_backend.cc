@@ -114,7 +114,6 @@ void add_link_metrics(const sim::EmuLinkReport& link, RunResult& result) {
 }  // namespace
 
 std::string unsupported_reason(const RunSpec& spec) {
-  if (spec.capture) return "the emu backend does not capture packets (pcap) yet; run without capture";
   if (spec.link.mtu != spec.reverse.mtu) return "the emu backend needs the same link.mtu in both directions";
   if (geteuid() != 0) return "the emu backend needs root (network namespaces, TAP devices)";
   return real::flow_unsupported_reason(spec);

@@ -29,6 +29,9 @@ class TapNamespaces : public real::Placement {
 
   sockaddr_in address(real::Side side) const override;
   void within(real::Side side, const std::function<void()>& fn) const override;
+  // The client's TAP, inside its namespace: every packet the client sends before the emulated
+  // link (its loss, queue) acts on it, and every packet that crossed the link to the client.
+  real::CapturePoint capture_point() const override { return {taps_[1], names_[1]}; }
 
   // A new descriptor of `side`'s TAP (the caller owns it; the TAP lives while any is open).
   int duplicate_tap(real::Side side) const;
