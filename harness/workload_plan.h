@@ -75,7 +75,7 @@ inline Duration step_interval(const WorkloadSpec& w) {
 inline std::unique_ptr<workloads::Session> make_request_session(const WorkloadSpec& w, bool client,
                                                                 std::uint64_t content_seed,
                                                                 StreamApi& connection,
-                                                                std::shared_ptr<workloads::JobRunner> runner) {
+                                                                std::shared_ptr<runtime::JobRunner> runner) {
   if (client) return std::make_unique<workloads::RequestClient>(connection, request_options(w, content_seed));
   return std::make_unique<workloads::RequestServer>(connection, std::move(runner), server_options(w, content_seed));
 }

@@ -230,7 +230,7 @@ workloads::SessionFactory server_session(const RunSpec& spec, std::uint64_t seed
   const WorkloadSpec w = spec.workload;
   if (is_request_workload(w)) {
     return [w, seed](StreamApi& c) {
-      auto runner = std::make_shared<workloads::SimJobRunner>(w.server.workers, seed ^ 0x5e7e5e7eULL,
+      auto runner = std::make_shared<runtime::SimJobRunner>(w.server.workers, seed ^ 0x5e7e5e7eULL,
                                                                step_service_model(w), step_interval(w));
       return make_request_session(w, false, seed, c, runner);
     };

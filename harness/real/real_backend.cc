@@ -47,7 +47,7 @@
 #include "protocols/quic/quic.h"
 #include "protocols/refcodec/shared_document.h"
 #include "protocols/workloads/bulk_content.h"
-#include "protocols/workloads/real_job_runner.h"
+#include "protocols/runtime/real/real_job_runner.h"
 
 namespace wirelab::real {
 namespace {
@@ -130,8 +130,8 @@ void add_series(const FlowRecord& record, RunResult& result) {
 // The server's workers for a request workload: rpc steps hold a worker (spinning) for a service
 // time from sim's model and seed; a stream step computes one token of the model, and the next
 // token of the same request starts token_interval after this one started.
-std::shared_ptr<workloads::RealJobRunner> make_job_runner(const WorkloadSpec& w, std::uint64_t seed) {
-  workloads::RealJobOptions options;
+std::shared_ptr<runtime::RealJobRunner> make_job_runner(const WorkloadSpec& w, std::uint64_t seed) {
+  runtime::RealJobOptions options;
   options.workers = w.server.workers;
   options.seed = seed ^ 0x5e7e5e7eULL;  // as sim's SimJobRunner
   if (w.kind == WorkloadSpec::Kind::kStream) {
@@ -145,7 +145,7 @@ std::shared_ptr<workloads::RealJobRunner> make_job_runner(const WorkloadSpec& w,
   } else {
     options.step_service = step_service_model(w);
   }
-  return std::make_shared<workloads::RealJobRunner>(std::move(options));
+  return std::make_shared<runtime::RealJobRunner>(std::move(options));
 }
 
 // The sessions of one run: the bulk sender writes at most 4 MB beyond what the transport has
@@ -168,7 +168,7 @@ workloads::SessionFactory client_session(const WorkloadSpec& w, std::uint64_t se
 }
 
 workloads::SessionFactory server_session(const WorkloadSpec& w, std::uint64_t seed, const BulkContent& content,
-                                         std::shared_ptr<workloads::RealJobRunner> runner) {
+                                         std::shared_ptr<runtime::RealJobRunner> runner) {
   if (is_request_workload(w))
     return [w, seed, runner](StreamApi& c) { return make_request_session(w, false, seed, c, runner); };
   return [w, content](StreamApi& c) -> std::unique_ptr<workloads::Session> {
@@ -257,7 +257,7 @@ RunResult run_hosted(const RunSpec& spec, const Placement& placement, const Tran
   auto host = [&](bool client) {
     try {
       // The server's workers live and die with the server's loop (in its thread).
-      std::shared_ptr<workloads::RealJobRunner> runner;
+      std::shared_ptr<runtime::RealJobRunner> runner;
       if (!client && requests) runner = make_job_runner(spec.workload, seed);
       EndpointLoop loop(factory(client, client ? seed * 2 : seed * 2 + 1),
                         client ? client_session(spec.workload, seed, content) : server_session(spec.workload, seed, content, runner),

@@ -188,7 +188,7 @@ void RequestClient::finish(Timestamp now, StreamId id, bool) {
 
 // ---- server -------------------------------------------------------------------------------
 
-RequestServer::RequestServer(StreamApi& connection, std::shared_ptr<JobRunner> runner, ServerOptions options)
+RequestServer::RequestServer(StreamApi& connection, std::shared_ptr<runtime::JobRunner> runner, ServerOptions options)
     : connection_(connection),
       runner_(std::move(runner)),
       options_(options),
@@ -295,7 +295,7 @@ void RequestServer::flush() {
 void RequestServer::service(Timestamp now) {
   steps_done_.clear();
   runner_->poll(now, steps_done_);
-  for (const StepDone& d : steps_done_) {
+  for (const runtime::StepDone& d : steps_done_) {
     auto it = running_.find(d.job);
     if (it == running_.end()) continue;
     const StreamId id = it->second.stream;

@@ -23,7 +23,7 @@
 #include "protocols/core/random.h"
 #include "protocols/runtime/backpressure.h"
 #include "protocols/workloads/bulk_pattern.h"
-#include "protocols/workloads/job_runner.h"
+#include "protocols/runtime/job_runner.h"
 #include "protocols/workloads/session.h"
 
 namespace wirelab::workloads {
@@ -91,7 +91,7 @@ struct ServerOptions {
 
 class RequestServer final : public Session {
  public:
-  RequestServer(StreamApi& connection, std::shared_ptr<JobRunner> runner, ServerOptions options);
+  RequestServer(StreamApi& connection, std::shared_ptr<runtime::JobRunner> runner, ServerOptions options);
   void on_event(Timestamp now, const TransportEvent& event) override;
   void service(Timestamp now) override;
   Timestamp next_timeout() const override { return runner_->next_timeout(); }
@@ -131,7 +131,7 @@ class RequestServer final : public Session {
   void flush();
 
   StreamApi& connection_;
-  std::shared_ptr<JobRunner> runner_;
+  std::shared_ptr<runtime::JobRunner> runner_;
   ServerOptions options_;
   WorkloadRecord record_;
   runtime::BoundedQueue<Pending> queue_;
@@ -139,7 +139,7 @@ class RequestServer final : public Session {
   std::deque<StreamId> unread_;          // requests left unread while the queue blocks
   std::map<std::uint64_t, Running> running_;  // job (request index) -> its stream
   std::map<StreamId, Output> outputs_;
-  std::vector<StepDone> steps_done_;
+  std::vector<runtime::StepDone> steps_done_;
   std::vector<std::uint8_t> scratch_;
   std::uint64_t shed_ = 0;
   std::uint64_t served_ = 0;

@@ -3,7 +3,7 @@
 // service times hold a worker at least that long; paced steps (stream tokens) start no earlier
 // than their interval and leave the worker free meanwhile. Safe under ThreadSanitizer by design
 // (workers and poller share only the channel and the eventfd).
-#include "protocols/workloads/real_job_runner.h"
+#include "protocols/runtime/real/real_job_runner.h"
 
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -13,7 +13,7 @@
 #include <map>
 #include <vector>
 
-namespace wirelab::workloads {
+namespace wirelab::runtime {
 namespace {
 
 Timestamp now() {
@@ -121,4 +121,4 @@ TEST(RealJobRunner, DestroyingItWithJobsInFlightStopsCleanly) {
 }
 
 }  // namespace
-}  // namespace wirelab::workloads
+}  // namespace wirelab::runtime

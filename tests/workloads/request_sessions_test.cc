@@ -45,7 +45,7 @@ Outcome run_requests(const RequestOptions& request, std::size_t workers, runtime
   ApplicationEndpoint client(pfs::make_transport(config, pfs::Role::kClient, seed * 2),
                              [&](StreamApi& c) { return std::make_unique<RequestClient>(c, request); });
   ApplicationEndpoint server_end(pfs::make_transport(config, pfs::Role::kServer, seed * 2 + 1), [&](StreamApi& c) {
-    auto s = std::make_unique<RequestServer>(c, std::make_shared<SimJobRunner>(workers, seed, service, step_interval), server_options);
+    auto s = std::make_unique<RequestServer>(c, std::make_shared<runtime::SimJobRunner>(workers, seed, service, step_interval), server_options);
     server = s.get();
     return s;
   });

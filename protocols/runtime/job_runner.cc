@@ -1,6 +1,6 @@
-#include "protocols/workloads/job_runner.h"
+#include "protocols/runtime/job_runner.h"
 
-namespace wirelab::workloads {
+namespace wirelab::runtime {
 
 SimJobRunner::SimJobRunner(std::size_t workers, std::uint64_t seed, runtime::ServiceTimeModel step_service,
                            Duration step_interval)
@@ -39,4 +39,4 @@ void SimJobRunner::poll(Timestamp now, std::vector<StepDone>& done) {
   completed_.clear();
 }
 
-}  // namespace wirelab::workloads
+}  // namespace wirelab::runtime

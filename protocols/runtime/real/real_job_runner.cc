@@ -1,4 +1,4 @@
-#include "protocols/workloads/real_job_runner.h"
+#include "protocols/runtime/real/real_job_runner.h"
 
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -7,7 +7,7 @@
 #include <system_error>
 #include <thread>
 
-namespace wirelab::workloads {
+namespace wirelab::runtime {
 
 RealJobRunner::RealJobRunner(RealJobOptions options)
     : options_(std::move(options)),
@@ -77,4 +77,4 @@ void RealJobRunner::poll(Timestamp, std::vector<StepDone>& done) {
   }
 }
 
-}  // namespace wirelab::workloads
+}  // namespace wirelab::runtime

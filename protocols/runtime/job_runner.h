@@ -14,7 +14,7 @@
 #include "protocols/core/time.h"
 #include "protocols/runtime/sim_executor.h"
 
-namespace wirelab::workloads {
+namespace wirelab::runtime {
 
 struct StepDone {
   std::uint64_t job = 0;
@@ -58,4 +58,4 @@ class SimJobRunner final : public JobRunner {
   std::vector<StepDone> completed_;
 };
 
-}  // namespace wirelab::workloads
+}  // namespace wirelab::runtime

@@ -30,9 +30,9 @@
 #include "protocols/runtime/mpmc_channel.h"
 #include "protocols/runtime/real/real_executor.h"
 #include "protocols/runtime/sim_executor.h"
-#include "protocols/workloads/job_runner.h"
+#include "protocols/runtime/job_runner.h"
 
-namespace wirelab::workloads {
+namespace wirelab::runtime {
 
 struct RealJobOptions {
   std::size_t workers = 1;
@@ -86,4 +86,4 @@ class RealJobRunner final : public JobRunner {
   std::unique_ptr<runtime::real::RealExecutor> executor_;
 };
 
-}  // namespace wirelab::workloads
+}  // namespace wirelab::runtime
