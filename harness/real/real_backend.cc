@@ -122,9 +122,28 @@ class RunCapture {
   std::optional<PcapCapture> capture_;
 };
 
-void add_series(const FlowRecord& record, RunResult& result) {
+// What every reliable flow adds whatever its workload: RTT percentiles and the time series.
+void add_rtt_and_series(const FlowRecord& record, RunResult& result) {
+  if (!record.rtt_samples_s.empty()) {
+    result.add("rtt_p50_s", percentile(record.rtt_samples_s, 0.50), "s");
+    result.add("rtt_p99_s", percentile(record.rtt_samples_s, 0.99), "s");
+  }
   result.series.insert(result.series.end(), record.sender_series.begin(), record.sender_series.end());
   result.series.insert(result.series.end(), record.receiver_series.begin(), record.receiver_series.end());
+}
+
+// A flow that did not finish: failed with the error that stopped it, else a timeout when it
+// was meant to finish (`unfinished` names what did not).
+void set_status(const FlowRecord& record, const RunControl& control, bool meant_to_finish,
+                const std::string& unfinished, double duration_s, RunResult& result) {
+  if (record.done) return;
+  if (const std::string error = control.error(); !error.empty()) {
+    result.status = RunResult::Status::kFailed;
+    result.error = error;
+  } else if (meant_to_finish) {
+    result.status = RunResult::Status::kTimeout;
+    result.error = unfinished + " not finished within duration " + std::to_string(duration_s) + " s (wall time)";
+  }
 }
 
 // The server's workers for a request workload: rpc steps hold a worker (spinning) for a service
@@ -182,18 +201,8 @@ RunResult request_result(const RunSpec& spec, const FlowRecord& record, const Ru
   result.sim_seconds = control.seconds_since_start(monotonic_now());
   add_request_metrics(spec.workload, record.workload, result);
   result.add("wire_bytes", static_cast<double>(record.wire_bytes), "bytes");
-  if (!record.rtt_samples_s.empty()) {
-    result.add("rtt_p50_s", percentile(record.rtt_samples_s, 0.50), "s");
-    result.add("rtt_p99_s", percentile(record.rtt_samples_s, 0.99), "s");
-  }
-  add_series(record, result);
-  if (const std::string error = control.error(); !error.empty() && !record.done) {
-    result.status = RunResult::Status::kFailed;
-    result.error = error;
-  } else if (!record.done) {
-    result.status = RunResult::Status::kTimeout;
-    result.error = "requests not finished within duration " + std::to_string(spec.duration_s) + " s (wall time)";
-  }
+  add_rtt_and_series(record, result);
+  set_status(record, control, true, "requests", spec.duration_s, result);
   return result;
 }
 
@@ -219,18 +228,8 @@ RunResult bulk_result(const RunSpec& spec, const FlowRecord& record, const RunCo
   if (record.retransmissions_counted)
     result.add("retransmitted_bytes", static_cast<double>(record.retransmitted_bytes), "bytes");
   result.add("integrity_ok", integrity ? 1 : 0, "bool");
-  if (!record.rtt_samples_s.empty()) {
-    result.add("rtt_p50_s", percentile(record.rtt_samples_s, 0.50), "s");
-    result.add("rtt_p99_s", percentile(record.rtt_samples_s, 0.99), "s");
-  }
-  add_series(record, result);
-  if (const std::string error = control.error(); !error.empty() && !record.done) {
-    result.status = RunResult::Status::kFailed;
-    result.error = error;
-  } else if (spec.workload.bytes && !record.done) {
-    result.status = RunResult::Status::kTimeout;
-    result.error = "transfer not finished within duration " + std::to_string(spec.duration_s) + " s (wall time)";
-  }
+  add_rtt_and_series(record, result);
+  set_status(record, control, spec.workload.bytes.has_value(), "transfer", spec.duration_s, result);
   return result;
 }
 
