@@ -145,14 +145,10 @@ RunResult run_multicast(const RunSpec& spec) {
 
   multicast::MulticastConfig config;
   config.max_datagram_size = max_datagram;
-#ifdef WIRELAB_MCAST_FEC
   if (pfs_config.fec.enabled()) {
     config.k = pfs_config.fec.k;
     config.m = pfs_config.fec.m;
   }
-#else
-  (void)pfs_config;
-#endif
   config.rate_bps = kMulticastPaceShare * spec.link.rate_bps;
   // Propagation both ways plus one full-size packet's serialization on each receiver link.
   const double rtt_s = spec.link.delay_s + spec.reverse.delay_s + 2 * kAccessDelay_s +

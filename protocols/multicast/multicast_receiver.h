@@ -20,10 +20,7 @@
 
 #include "protocols/core/endpoint.h"
 #include "protocols/core/random.h"
-#if __has_include("protocols/fec/reed_solomon.h")
 #include "protocols/fec/reed_solomon.h"
-#define WIRELAB_MCAST_FEC 1
-#endif
 #include "protocols/multicast/multicast_config.h"
 #include "protocols/multicast/multicast_packet.h"
 
@@ -84,12 +81,7 @@ class MulticastReceiver : public Endpoint {
   SeededRandom random_;
   bool known_ = false;
   Geometry geometry_;
-#ifdef WIRELAB_MCAST_FEC
   std::optional<fec::ReedSolomon> rs_;
-#else
-  struct NoCoder { NoCoder(int, int) {} bool reconstruct(std::size_t, std::uint8_t* const*, const std::vector<bool>&) const { return false; } void encode(std::size_t, const std::uint8_t* const*, std::uint8_t* const*) const {} };
-  std::optional<NoCoder> rs_;
-#endif
   std::map<std::uint32_t, Block> blocks_;   // incomplete blocks, and complete ones not delivered
   std::uint32_t delivered_block_ = 0;       // blocks before this one were handed over
   std::uint32_t known_packets_ = 0;         // packets the sender has sent at least once

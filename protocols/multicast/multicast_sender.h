@@ -19,10 +19,7 @@
 #include <vector>
 
 #include "protocols/core/endpoint.h"
-#if __has_include("protocols/fec/reed_solomon.h")
 #include "protocols/fec/reed_solomon.h"
-#define WIRELAB_MCAST_FEC 1
-#endif
 #include "protocols/multicast/multicast_config.h"
 #include "protocols/multicast/multicast_packet.h"
 
@@ -81,12 +78,7 @@ class MulticastSender : public Endpoint {
   MulticastConfig config_;
   Geometry geometry_;
   ContentSource content_;
-#ifdef WIRELAB_MCAST_FEC
   std::optional<fec::ReedSolomon> rs_;
-#else
-  struct NoCoder { NoCoder(int, int) {} bool reconstruct(std::size_t, std::uint8_t* const*, const std::vector<bool>&) const { return false; } void encode(std::size_t, const std::uint8_t* const*, std::uint8_t* const*) const {} };
-  std::optional<NoCoder> rs_;
-#endif
   std::uint32_t next_seq_ = 0;
   Timestamp next_send_at_ = kTimeZero;
   Timestamp heartbeat_at_ = kTimeZero;
