@@ -136,6 +136,8 @@ RunResult failed(std::string error) {
 RunResult run_multicast(const RunSpec& spec) {
   if (!spec.workload.bytes) return failed("workload kind multicast needs workload.bytes");
   if (spec.protocol.name != "pfs") return failed("workload kind multicast runs on protocol pfs only");
+  if (spec.topology.kind != TopologySpec::Kind::kStar)
+    return failed("workload kind multicast runs on topology star (one sender, topology.flows receivers)");
   ns3::Config::Reset();
   ns3::RngSeedManager::SetSeed(1);
   ns3::RngSeedManager::SetRun(spec.seed);
