@@ -31,6 +31,19 @@ Connection::Connection(const PfsConfig& config, Role role, std::uint64_t seed)
   next_local_stream_ = role == Role::kServer ? 1 : 0;
   advertised_max_data_ = config.connection_receive_window;
   if (config.encoding == Encoding::kRefs) encoding_ = std::make_unique<ContentEncoding>(config.document_seed);
+  set_fec(config.fec);
+}
+
+void Connection::set_fec(fec::RsParams params) {
+  // Validated here too: a controller's bad choice must not reach the codec half-applied.
+  if (params.enabled()) fec::ReedSolomon(params.k, params.m);
+  fec_next_ = params;
+}
+
+std::uint64_t Connection::send_window_bytes() const {
+  const std::uint64_t cwnd = cc_->congestion_window();
+  if (window_cap_packets_ == 0) return cwnd;
+  return std::min<std::uint64_t>(cwnd, std::uint64_t{window_cap_packets_} * config_.max_datagram_size);
 }
 
 Connection::Stream& Connection::stream_state(StreamId id) {
@@ -474,6 +487,7 @@ void Connection::declare_lost(Timestamp now, std::vector<SentPacket>& lost) {
   }
   event.bytes_in_flight = sent_.bytes_in_flight();
   stats_.packets_lost += lost.size();
+  loss_rate_.on_lost(lost.size());
   cc_->on_loss(event);
 }
 
@@ -560,7 +574,7 @@ std::optional<std::size_t> Connection::poll_transmit(Timestamp now, MutableByteV
   // Stream data needs congestion window and the pacer's leave (probes bypass both).
   const std::uint64_t conn_credit = connection_credit();
   bool data_ready = has_stream_data(conn_credit);
-  bool data_allowed = data_ready && (probing || sent_.bytes_in_flight() + limit <= cc_->congestion_window());
+  bool data_allowed = data_ready && (probing || sent_.bytes_in_flight() + limit <= send_window_bytes());
   if (data_allowed && config_.pacing && !probing) {
     const auto rate = cc_->pacing_rate_bps();
     double rate_bps = rate ? *rate : 0.0;
@@ -577,8 +591,14 @@ std::optional<std::size_t> Connection::poll_transmit(Timestamp now, MutableByteV
       data_allowed = false;
     }
   }
-  if (data_ready && !data_allowed && !probing) app_limited_ = false;
-  if (!data_ready && sent_.bytes_in_flight() + limit <= cc_->congestion_window()) app_limited_ = true;
+  if (data_ready && !data_allowed && !probing) {
+    // Held back by the controller's cap rather than the network: rate samples from now on say
+    // little about the path's bandwidth, as when the application runs dry.
+    const bool capped = send_window_bytes() < cc_->congestion_window() &&
+                        sent_.bytes_in_flight() + limit > send_window_bytes();
+    app_limited_ = capped;
+  }
+  if (!data_ready && sent_.bytes_in_flight() + limit <= send_window_bytes()) app_limited_ = true;
 
   const bool need_probe_ping = probing && !data_allowed && !control_due;
   if (!ack_due && !control_due && !data_allowed && !need_probe_ping) return std::nullopt;
@@ -718,6 +738,7 @@ std::optional<std::size_t> Connection::poll_transmit(Timestamp now, MutableByteV
     sent.delivered_time = delivered_time_;
     sent.first_sent_time = first_sent_time_;
     sent.is_app_limited = app_limited_;
+    loss_rate_.on_sent();
     last_ack_eliciting_sent_ = now;
     // RFC 9000 10.1: the first ack-eliciting packet after receiving restarts the idle timer.
     if (!sent_since_receive_) restart_idle_timer(now);

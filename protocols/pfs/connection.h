@@ -12,6 +12,7 @@
 #include "protocols/core/random.h"
 #include "protocols/pfs/ack_ranges.h"
 #include "protocols/pfs/content_encoding.h"
+#include "protocols/pfs/loss_rate.h"
 #include "protocols/pfs/pacer.h"
 #include "protocols/pfs/packet.h"
 #include "protocols/pfs/pfs.h"
@@ -45,6 +46,21 @@ class Connection : public Transport {
   void close(Timestamp now) override;
   bool is_closed() const override { return state_ == State::kClosed; }
   TransportStats stats() const override;
+
+  // Hooks for an in-connection controller (adaptive tuning; docs/protocols/pfs-fec.md).
+  // FEC parameters for new blocks: a block being filled keeps the parameters it started with.
+  void set_fec(fec::RsParams params);
+  fec::RsParams fec() const { return fec_next_; }
+  // Caps the packets in flight below the congestion controller's window; 0 removes the cap.
+  void set_window_cap(std::uint32_t packets) { window_cap_packets_ = packets; }
+  std::uint32_t window_cap() const { return window_cap_packets_; }
+  // The window stream data may use now: the controller's, or the cap when smaller (bytes).
+  std::uint64_t send_window_bytes() const;
+  bool has_rtt_sample() const { return rtt_.has_sample(); }
+  Duration smoothed_rtt() const { return rtt_.smoothed(); }
+  Duration min_rtt() const { return rtt_.min(); }
+  // Lost / sent packets over the last 500 to 1000 sends, FEC-repaired losses included.
+  double loss_rate() const { return loss_rate_.rate(); }
 
  private:
   enum class State { kIdle, kHandshaking, kEstablished, kClosed };
@@ -145,6 +161,9 @@ class Connection : public Transport {
   bool sent_since_receive_ = false;
 
   TransportStats stats_;
+  fec::RsParams fec_next_;                 // what the next FEC block uses
+  std::uint32_t window_cap_packets_ = 0;   // 0: no cap
+  LossRateEstimator loss_rate_;
   std::unique_ptr<ContentEncoding> encoding_;  // encoding: refs; null for none
 };
 

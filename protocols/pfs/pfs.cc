@@ -28,6 +28,8 @@ const std::map<std::string, std::string>& option_help() {
       {"aimd_increase", "packets added per round trip, > 0 (default 1)"},
       {"aimd_decrease", "window multiplier on loss, in (0, 1) (default 0.5)"},
       {"encoding", "none (default), refs (stream content as references into the run's shared document)"},
+      {"fec", "off (default) or rs(K,M): K source + M repair packets per block, 1 <= K, 1 <= M, K + M <= 255"},
+      {"fec_interleave", "blocks filled round-robin, an integer in [1, 64] (default 1)"},
   };
   return help;
 }
@@ -57,6 +59,16 @@ PfsConfig config_from_options(const std::map<std::string, std::string>& options,
       if (value == "none") c.encoding = Encoding::kNone;
       else if (value == "refs") c.encoding = Encoding::kRefs;
       else throw bad();
+    } else if (key == "fec") {
+      try {
+        c.fec = fec::parse_rs(value);
+      } catch (const std::invalid_argument& e) {
+        throw PfsOptionError("pfs option 'fec': " + std::string(e.what()));
+      }
+    } else if (key == "fec_interleave") {
+      const double v = number(key, value);
+      if (v < 1 || v > 64 || v != std::floor(v)) throw bad();
+      c.fec_interleave = static_cast<std::uint32_t>(v);
     } else if (key == "initial_window") {
       const double v = number(key, value);
       if (v < 1 || v > 100000 || v != std::floor(v)) throw bad();

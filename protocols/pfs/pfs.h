@@ -11,6 +11,7 @@
 
 #include "protocols/core/endpoint.h"
 #include "protocols/core/time.h"
+#include "protocols/fec/reed_solomon.h"
 
 namespace wirelab::pfs {
 
@@ -37,6 +38,12 @@ struct PfsConfig {
   // The shared document's seed for Encoding::kRefs; both ends must agree. Hosts set it to
   // refcodec::document_seed(run seed), the document bulk `data: versioned` edits.
   std::uint64_t document_seed = 0;
+  // Packet-level forward erasure coding (docs/protocols/pfs-fec.md): rs(k,m) blocks of k source
+  // packets and m repair packets, beside ARQ. Off by default.
+  fec::RsParams fec;
+  // Blocks filled round-robin at once, so a burst of up to fec_interleave * m consecutive source
+  // packets costs each block at most m of them. 1 = no interleaving.
+  std::uint32_t fec_interleave = 1;
 };
 
 // Thrown by config_from_options for an unknown key or a bad value; the message names the key

@@ -2,6 +2,7 @@
 // default) and a FIN, the server checks them with BulkContentCheck. Shared by the PFS tests.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "protocols/pfs/pfs.h"
@@ -24,7 +25,8 @@ struct BulkOutcome {
 
 inline BulkOutcome run_bulk(const pfs::PfsConfig& config, const PipeLink& forward, const PipeLink& reverse,
                             std::uint64_t bytes, std::uint64_t seed, Duration limit = std::chrono::seconds(600),
-                            const BulkContent* content = nullptr, std::size_t write_bytes = 64 * 1024) {
+                            const BulkContent* content = nullptr, std::size_t write_bytes = 64 * 1024,
+                            const std::function<void(Timestamp, Transport& client, Transport& server)>& watch = {}) {
   auto client = pfs::make_transport(config, pfs::Role::kClient, seed * 2 + 1);
   auto server = pfs::make_transport(config, pfs::Role::kServer, seed * 2 + 2);
   ScriptedPipe pipe(*client, *server, forward, reverse, seed);
@@ -40,6 +42,7 @@ inline BulkOutcome run_bulk(const pfs::PfsConfig& config, const PipeLink& forwar
 
   client->connect(kTimeZero);
   auto app = [&](Timestamp now) {
+    if (watch) watch(now, *client, *server);
     while (auto e = client->poll_event()) {
       if (e->kind == TransportEvent::Kind::kConnected && !stream) stream = client->open_stream();
       if (e->kind == TransportEvent::Kind::kClosed) outcome.client_closed = "closed: '" + e->reason + "'";

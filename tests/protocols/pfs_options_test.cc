@@ -53,6 +53,19 @@ TEST(PfsOptions, UnknownKeysAndBadValuesNameTheKey) {
   expect_rejected("aimd_increase", "0");
   expect_rejected("aimd_decrease", "1");
   expect_rejected("aimd_decrease", "0");
+  expect_rejected("fec", "rs(10)");
+  expect_rejected("fec", "rs(250,10)");
+  expect_rejected("fec_interleave", "0");
+  expect_rejected("fec_interleave", "65");
+  expect_rejected("fec_interleave", "2.5");
+}
+
+TEST(PfsOptions, FecIsOffByDefaultAndParsed) {
+  EXPECT_FALSE(config_from_options({}, 1472).fec.enabled());
+  EXPECT_EQ(config_from_options({}, 1472).fec_interleave, 1u);
+  const PfsConfig c = config_from_options({{"fec", "rs(10, 2)"}, {"fec_interleave", "4"}}, 1472);
+  EXPECT_EQ(c.fec, (fec::RsParams{10, 2}));
+  EXPECT_EQ(c.fec_interleave, 4u);
 }
 
 TEST(PfsOptions, HelpListsEveryKey) {
