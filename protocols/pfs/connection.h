@@ -12,6 +12,8 @@
 #include "protocols/core/random.h"
 #include "protocols/pfs/ack_ranges.h"
 #include "protocols/pfs/content_encoding.h"
+#include "protocols/pfs/fec_block_decoder.h"
+#include "protocols/pfs/fec_block_encoder.h"
 #include "protocols/pfs/loss_rate.h"
 #include "protocols/pfs/pacer.h"
 #include "protocols/pfs/packet.h"
@@ -91,6 +93,8 @@ class Connection : public Transport {
   void retire_if_done(StreamId id);
   void on_nack_frame(Timestamp now, const NackFrame& nack);
   void on_stream_frame(const StreamFrame& frame);
+  // Processes packets FEC rebuilt (recovered_) as if they had just arrived.
+  void process_recovered(Timestamp now);
   void on_handshake_frame(Timestamp now, const HandshakeFrame& frame, PacketType type);
   void detect_lost(Timestamp now);
   void declare_lost(Timestamp now, std::vector<SentPacket>& lost);
@@ -172,6 +176,11 @@ class Connection : public Transport {
   LossRateEstimator loss_rate_;
   std::uint64_t stream_bytes_acked_ = 0;
   std::unique_ptr<TuningController> tuner_;  // pfs: {adaptive: true} (tuning.h); null otherwise
+  FecBlockEncoder fec_tx_;
+  FecBlockDecoder fec_rx_;
+  bool fec_rx_active_ = false;             // keep payloads: FEC configured here or repair seen
+  std::uint64_t fec_loss_seen_ = 0;        // the peer's last FEC_RECOVERED total
+  std::vector<RecoveredPacket> recovered_;
   std::unique_ptr<ContentEncoding> encoding_;  // encoding: refs; null for none
 };
 
