@@ -32,7 +32,7 @@ const std::map<std::string, std::string>& option_help() {
       {"fec_interleave", "blocks filled round-robin, an integer in [1, 64] (default 1)"},
       {"adaptive", "false (default), true: an online learner picks fec and a window cap (docs/protocols/pfs-adaptive.md)"},
       {"adaptive_arms", "space-separated settings for adaptive: off | rs(K,M), each optionally +wX (window cap of X BDPs); "
-                        "default \"off rs(10,1) rs(10,2) rs(10,3) rs(10,4)\""},
+                        "default \"off rs(10,1) rs(10,2) rs(10,4)\""},
   };
   return help;
 }

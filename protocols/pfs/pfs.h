@@ -57,7 +57,7 @@ struct PfsConfig {
   // Adaptive tuning (docs/protocols/pfs-adaptive.md): an online learner picks the FEC code and
   // window cap from the measured loss and RTT; the sender starts on the first arm.
   bool adaptive = false;
-  std::vector<TuningArm> adaptive_arms;  // empty: the default arms (off, rs(10,1..4))
+  std::vector<TuningArm> adaptive_arms;  // empty: the default arms (off, rs(10,1), rs(10,2), rs(10,4))
 };
 
 // Thrown by config_from_options for an unknown key or a bad value; the message names the key

@@ -20,7 +20,7 @@ std::string TuningArm::label() const {
 
 std::vector<TuningArm> TuningOptions::default_arms() {
   std::vector<TuningArm> arms;
-  for (auto [k, m] : {std::pair{0, 0}, {10, 1}, {10, 2}, {10, 3}, {10, 4}}) {
+  for (auto [k, m] : {std::pair{0, 0}, {10, 1}, {10, 2}, {10, 4}}) {
     TuningArm arm;
     arm.fec.k = k;
     arm.fec.m = m;
@@ -88,7 +88,27 @@ std::optional<TuningDecision> AdaptiveTuner::on_ack(const TuningSample& s, std::
   d.context = context(s.loss_rate, s.smoothed_rtt, s.min_rtt);
   d.epoch_goodput_bps = static_cast<double>(s.delivered_bytes - epoch_start_delivered_) * 8 / to_seconds(elapsed);
   best_goodput_bps_ = std::max(best_goodput_bps_, d.epoch_goodput_bps);
-  if (best_goodput_bps_ > 0) learn(current_, d.context, d.epoch_goodput_bps / best_goodput_bps_);
+  if (settling_) {
+    // The first epoch after a change carries the previous arm's window and losses: it is not
+    // this arm's to judge, and no decision is taken on it.
+    settling_ = false;
+    d.arm = current_;
+    d.reason = "hold (settling): the first epoch after a change is not scored";
+    for (std::size_t a = 0; a < models_.size(); ++a) {
+      d.predicted.push_back(predict(a, d.context));
+      d.bound.push_back(bound(a, d.context));
+    }
+    d.window_cap_packets = window_cap_packets(s, max_datagram_size);
+    epoch_start_ = s.now;
+    epoch_start_delivered_ = s.delivered_bytes;
+    return d;
+  }
+  if (best_goodput_bps_ > 0) {
+    // Reward: doublings below the best epoch so far (0 = as good as the best). The models start
+    // at 0, so an arm not yet tried in a context is assumed as good as the best: optimistic.
+    d.reward = std::log2(std::max(d.epoch_goodput_bps, 1e-3 * best_goodput_bps_) / best_goodput_bps_);
+    learn(current_, d.context, d.reward);
+  }
 
   std::size_t top = current_, greedy = current_;
   for (std::size_t a = 0; a < models_.size(); ++a) {
@@ -105,15 +125,18 @@ std::optional<TuningDecision> AdaptiveTuner::on_ack(const TuningSample& s, std::
   } else if (s.now - last_change_ < std::chrono::duration_cast<Duration>(s.smoothed_rtt * options_.min_rtts_between_changes)) {
     d.reason = "hold (guard): the last change was under " +
                std::to_string(static_cast<int>(options_.min_rtts_between_changes)) + " RTTs ago";
-  } else if (d.bound[top] < d.bound[current_] + options_.hysteresis * std::abs(d.bound[current_])) {
-    d.reason = "hold (hysteresis): " + options_.arms[top].label() + "'s bound is within " +
-               std::to_string(static_cast<int>(options_.hysteresis * 100)) + " % of the current arm's";
+  } else if (d.bound[top] < d.bound[current_] + options_.hysteresis) {
+    char why[160];
+    std::snprintf(why, sizeof why, "hold (hysteresis): %s's bound is within %.2f doublings of the current arm's",
+                  options_.arms[top].label().c_str(), options_.hysteresis);
+    d.reason = why;
   } else {
     d.arm = top;
     d.changed = true;
     d.reason = top == greedy ? "exploit: best predicted goodput" : "explore: uncertain arm's bound is best";
     current_ = top;
     last_change_ = s.now;
+    settling_ = true;
   }
   d.window_cap_packets = window_cap_packets(s, max_datagram_size);
   epoch_start_ = s.now;
@@ -123,9 +146,9 @@ std::optional<TuningDecision> AdaptiveTuner::on_ack(const TuningSample& s, std::
 
 std::string TuningDecision::line(const std::vector<TuningArm>& arms) const {
   char head[256];
-  std::snprintf(head, sizeof head, "t=%.3fs adaptive: %s %s (loss %.4f, srtt %.1f ms, epoch goodput %.2f Mbit/s, cap %u pkts): %s;",
+  std::snprintf(head, sizeof head, "t=%.3fs adaptive: %s %s (loss %.4f, srtt %.1f ms, epoch goodput %.2f Mbit/s, reward %.2f, cap %u pkts): %s;",
                 to_seconds(at.time_since_epoch()), changed ? "switch to" : "keep", arms[arm].label().c_str(), loss,
-                srtt_s * 1e3, epoch_goodput_bps / 1e6, window_cap_packets, reason.c_str());
+                srtt_s * 1e3, epoch_goodput_bps / 1e6, reward, window_cap_packets, reason.c_str());
   std::string s = head;
   for (std::size_t a = 0; a < arms.size() && a < predicted.size(); ++a) {
     char item[96];

@@ -11,7 +11,10 @@
 // as plain RLS forgetting would). theta = A^-1 b predicts; P = A^-1 measures what the arm has
 // not seen. The arm chosen has the highest upper confidence bound theta.x + alpha sqrt(x' P x),
 // so an arm never tried in the present context (5 % loss after a stretch of 0.1 %) looks
-// promising until tried. Rewards are the epoch's goodput over the best epoch goodput seen.
+// promising until tried. The reward of an epoch is log2(its goodput / the best epoch goodput
+// seen): 0 for the best, -1 for half of it. Models start at 0, i.e. optimistic: every arm is
+// tried once in a new context, and the log scale weighs a halving at 5 % loss (1 -> 0.5 Mbit/s)
+// like one at 0.1 % (16 -> 8), so the learner discriminates in the lossy phase too.
 //
 // Decisions happen at epoch ends. An epoch lasts at least `epoch_rtts` smoothed RTTs, and a
 // setting change needs `min_rtts_between_changes` RTTs since the last one: that is the guard
@@ -40,12 +43,12 @@ namespace wirelab::pfs {
 struct TuningOptions {
   std::vector<TuningArm> arms;        // default_arms() when empty; the tuner starts on arms[0]
   double epoch_rtts = 5;              // an epoch lasts at least this many smoothed RTTs ...
-  Duration min_epoch = std::chrono::milliseconds(200);  // ... and at least this long
+  Duration min_epoch = std::chrono::milliseconds(500);  // ... and at least this long (enough packets to judge)
   double min_rtts_between_changes = 5;
-  double hysteresis = 0.05;           // a challenger's bound must exceed the current arm's by 5 %
+  double hysteresis = 0.07;           // a challenger's bound must exceed the current arm's by 0.07 doublings (5 %)
   double forgetting = 0.9;            // lambda per epoch: old epochs fade (the loss changes over time)
-  double alpha = 0.3;                 // exploration weight of the confidence bound
-  double prior_variance = 4.0;        // P starts as prior_variance * I (rewards are in units of the best goodput)
+  double alpha = 0.15;                // exploration weight of the confidence bound
+  double prior_variance = 1.0;        // P starts as prior_variance * I (rewards in doublings)
 
   static std::vector<TuningArm> default_arms();
 };
@@ -64,10 +67,11 @@ struct TuningDecision {
   Timestamp at;
   std::size_t arm = 0;                // index into arms()
   bool changed = false;
-  std::string reason;                 // explore | exploit | hold (guard) | hold (hysteresis) | first
+  std::string reason;                 // explore | exploit | hold (guard | hysteresis | settling)
   Eigen::Vector4d context;            // x = [1, l, l^2, q] (see above)
   double epoch_goodput_bps = 0;       // what the epoch that just ended delivered
-  std::vector<double> predicted;      // per arm: theta.x (units of the best epoch goodput)
+  double reward = 0;                  // log2(epoch goodput / best epoch goodput)
+  std::vector<double> predicted;      // per arm: theta.x (predicted reward, doublings)
   std::vector<double> bound;          // per arm: the upper confidence bound
   std::uint32_t window_cap_packets = 0;
   double srtt_s = 0;
@@ -108,6 +112,7 @@ class AdaptiveTuner {
   Timestamp epoch_start_{};
   std::uint64_t epoch_start_delivered_ = 0;
   Timestamp last_change_{};
+  bool settling_ = false;        // the epoch after a change: not scored
   double best_goodput_bps_ = 0;  // reward scale: rewards are goodput / the best epoch seen
 };
 
@@ -116,8 +121,8 @@ class Connection;
 // Drives one connection's AdaptiveTuner: samples the connection after each ACK, applies what
 // the tuner decides, and keeps the decisions as notes for the host. Series per decision:
 // adaptive_fec_k, adaptive_fec_m, adaptive_window (cap in packets, 0 = none), adaptive_loss,
-// adaptive_srtt_s, adaptive_predicted (the chosen arm's prediction, in units of the best epoch
-// goodput), adaptive_changed (1 when the setting changed).
+// adaptive_srtt_s, adaptive_predicted (the chosen arm's predicted reward, doublings below the
+// best epoch goodput), adaptive_changed (1 when the setting changed).
 class TuningController {
  public:
   explicit TuningController(const PfsConfig& config);
