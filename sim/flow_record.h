@@ -29,6 +29,9 @@ struct FlowRecord {
   // IP packets the sender emitted towards the receiver: the hosted transport's datagrams, ns-3
   // TCP's segments (data, pure ACKs, SYN, FIN: its Tx trace), the UDP sender's datagrams.
   std::uint64_t packets_sent = 0;
+  // PFS FEC: repair bytes the sender sent, packets the receiver rebuilt from repair.
+  std::uint64_t fec_repair_bytes = 0;
+  std::uint64_t fec_recovered_packets = 0;
   // Latest values for the sparse series.
   std::uint64_t cwnd_bytes = 0;
   double latest_rtt_s = 0;
