@@ -33,6 +33,9 @@ struct FlowRecord {
   // What the sending transport asked to record (PFS adaptive tuning's decisions): series points
   // and log lines, in order.
   std::vector<TransportNote> notes;
+  // PFS FEC: repair bytes the sender sent, packets the receiver rebuilt from repair.
+  std::uint64_t fec_repair_bytes = 0;
+  std::uint64_t fec_recovered_packets = 0;
   // Latest values for the sparse series.
   std::uint64_t cwnd_bytes = 0;
   double latest_rtt_s = 0;

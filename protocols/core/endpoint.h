@@ -71,7 +71,9 @@ struct TransportStats {
   // Forward erasure coding (PFS with fec: rs(k,m)); zero without it.
   std::uint64_t fec_repair_bytes = 0;       // UDP payload bytes of repair packets sent
   std::uint64_t fec_recovered_packets = 0;  // lost packets this end rebuilt from repair
-  std::uint64_t fec_loss_signal = 0;        // sender: losses the peer reports it repaired
+  // Sender: losses kept from congestion control: sources the peer reports it rebuilt, and
+  // lost repair packets.
+  std::uint64_t fec_loss_signal = 0;
   std::uint64_t congestion_window_bytes = 0;
   std::uint64_t bytes_in_flight = 0;
   double smoothed_rtt_s = 0;

@@ -563,15 +563,23 @@ void Connection::declare_lost(Timestamp now, std::vector<SentPacket>& lost) {
   }
   cc::LossEvent event;
   event.now = now;
+  bool congestion_signal = false;
   for (auto& p : lost) {
+    on_packet_lost(p);
+    if (p.fec_repair) {
+      // A lost repair costs no delivery, like a source FEC rebuilt: counted, not a congestion
+      // event (docs/protocols/pfs-fec.md, "FEC and congestion control").
+      ++stats_.fec_loss_signal;
+      continue;
+    }
+    congestion_signal = true;
     if (p.in_flight) event.bytes_lost += p.size;
     event.largest_lost_sent_time = std::max(event.largest_lost_sent_time, p.sent_time);
-    on_packet_lost(p);
   }
   event.bytes_in_flight = sent_.bytes_in_flight();
   stats_.packets_lost += lost.size();
   loss_rate_.on_lost(lost.size());
-  cc_->on_loss(event);
+  if (congestion_signal) cc_->on_loss(event);
 }
 
 void Connection::on_packet_lost(SentPacket& p) {
