@@ -107,10 +107,12 @@ void EndpointApplication::record_progress(Timestamp t) {
   const workloads::WorkloadRecord& work = endpoint_->session().record();
   if (!work.error.empty() && record_->error.empty()) record_->error = work.error;
   if (role_ == Role::kClient) {
+    while (auto note = endpoint_->transport().poll_note()) record_->notes.push_back(std::move(*note));
     const TransportStats stats = endpoint_->transport().stats();
     record_->retransmitted_bytes = stats.retransmitted_bytes;
     record_->retransmissions_counted = stats.counts_retransmissions;
     record_->packets_sent = stats.datagrams_sent;
+    record_->fec_repair_bytes = stats.fec_repair_bytes;
     record_->cwnd_bytes = stats.congestion_window_bytes;
     record_->latest_rtt_s = stats.latest_rtt_s;
     if (stats.latest_rtt_s > 0 && stats.latest_rtt_s != last_rtt_sample_s_) {
@@ -119,6 +121,7 @@ void EndpointApplication::record_progress(Timestamp t) {
       last_rtt_sample_s_ = stats.latest_rtt_s;
     }
   }
+  if (role_ == Role::kServer) record_->fec_recovered_packets = endpoint_->transport().stats().fec_recovered_packets;
   if (!on_done_ || record_->done) return;  // only the measuring side reports
   record_->bytes_delivered = work.bytes_delivered;
   record_->content_digest = work.content_digest;

@@ -17,6 +17,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "protocols/core/bytes.h"
 #include "protocols/core/time.h"
@@ -69,13 +71,23 @@ struct TransportStats {
   // Forward erasure coding (PFS with fec: rs(k,m)); zero without it.
   std::uint64_t fec_repair_bytes = 0;       // UDP payload bytes of repair packets sent
   std::uint64_t fec_recovered_packets = 0;  // lost packets this end rebuilt from repair
-  std::uint64_t fec_loss_signal = 0;        // sender: losses the peer reports it repaired
+  // Sender: losses kept from congestion control: sources the peer reports it rebuilt, and
+  // lost repair packets.
+  std::uint64_t fec_loss_signal = 0;
   std::uint64_t congestion_window_bytes = 0;
   std::uint64_t bytes_in_flight = 0;
   double smoothed_rtt_s = 0;
   double latest_rtt_s = 0;
   double min_rtt_s = 0;
   double pacing_rate_bps = 0;
+};
+
+// A decision a transport made that its host should record (PFS adaptive tuning): values for
+// the run's time series at `at`, and one log line saying what was decided and why.
+struct TransportNote {
+  Timestamp at;
+  std::vector<std::pair<std::string, double>> series;  // series name -> value
+  std::string line;
 };
 
 // The application's half of a connection: ordered byte streams and the events about them.
@@ -105,6 +117,8 @@ class Transport : public Endpoint, public StreamApi {
   virtual void close(Timestamp now) = 0;
   virtual bool is_closed() const = 0;
   virtual TransportStats stats() const = 0;
+  // Notes to record, oldest first; nullopt when there are none (most transports never have any).
+  virtual std::optional<TransportNote> poll_note() { return std::nullopt; }
 };
 
 }  // namespace wirelab

@@ -1,5 +1,7 @@
 #include "protocols/pfs/connection.h"
 
+#include "protocols/pfs/tuning.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -27,17 +29,32 @@ constexpr std::size_t kMinStreamRoom = 32;
 }  // namespace
 
 Connection::Connection(const PfsConfig& config, Role role, std::uint64_t seed)
-    : config_(config), role_(role), random_(seed), cc_(make_controller(config)), pacer_(config.max_datagram_size) {
+    : config_(config),
+      role_(role),
+      random_(seed),
+      cc_(make_controller(config)),
+      pacer_(config.max_datagram_size),
+      fec_tx_(config.fec_interleave) {
+  fec_rx_active_ = config.fec.enabled();
   next_local_stream_ = role == Role::kServer ? 1 : 0;
   advertised_max_data_ = config.connection_receive_window;
   if (config.encoding == Encoding::kRefs) encoding_ = std::make_unique<ContentEncoding>(config.document_seed);
   set_fec(config.fec);
+  if (config.adaptive && role == Role::kClient) {
+    tuner_ = std::make_unique<TuningController>(config);
+    set_fec(tuner_->initial_arm().fec);
+  }
 }
+
+Connection::~Connection() = default;
+
+std::optional<TransportNote> Connection::poll_note() { return tuner_ ? tuner_->poll_note() : std::nullopt; }
 
 void Connection::set_fec(fec::RsParams params) {
   // Validated here too: a controller's bad choice must not reach the codec half-applied.
   if (params.enabled()) fec::ReedSolomon(params.k, params.m);
   fec_next_ = params;
+  fec_tx_.set_params(params);
 }
 
 std::uint64_t Connection::send_window_bytes() const {
@@ -206,6 +223,10 @@ void Connection::on_datagram(Timestamp now, ByteView datagram) {
   bool ack_eliciting = false;
   if (fresh) {
     if (role_ == Role::kServer && header->type == PacketType::kData) handshake_confirmed_ = true;
+    if (fec_rx_active_ && std::any_of(frames.begin(), frames.end(), [](const Frame& f) {
+          return std::holds_alternative<StreamFrame>(f);
+        }))
+      fec_rx_.on_source(header->packet_number, payload, recovered_);
     for (const auto& f : frames) {
       if (const auto* hs = std::get_if<HandshakeFrame>(&f)) {
         on_handshake_frame(now, *hs, header->type);
@@ -215,6 +236,10 @@ void Connection::on_datagram(Timestamp now, ByteView datagram) {
     for (const auto& f : frames) {
       if (std::holds_alternative<HandshakeFrame>(f)) continue;
       process_frame(now, f, &ack_eliciting);
+      if (state_ == State::kClosed) return;
+    }
+    if (!recovered_.empty()) {
+      process_recovered(now);
       if (state_ == State::kClosed) return;
     }
   } else {
@@ -282,6 +307,45 @@ void Connection::process_frame(Timestamp now, const Frame& frame, bool* ack_elic
     close_with(c->error_code == 0 ? "" : c->reason);
   } else if (std::holds_alternative<PingFrame>(frame)) {
     *ack_eliciting = true;
+  } else if (const auto* repair = std::get_if<FecRepairFrame>(&frame)) {
+    *ack_eliciting = true;
+    fec_rx_active_ = true;
+    if (state_ == State::kEstablished) fec_rx_.on_repair(*repair, recovered_);
+  } else if (const auto* fr = std::get_if<FecRecoveredFrame>(&frame)) {
+    // Losses FEC hid from our loss detection: counted, and in loss_rate(), but not a
+    // congestion event (docs/protocols/pfs-fec.md, "FEC and congestion control").
+    if (fr->total > fec_loss_seen_) {
+      const std::uint64_t fresh = fr->total - fec_loss_seen_;
+      fec_loss_seen_ = fr->total;
+      stats_.fec_loss_signal += fresh;
+      loss_rate_.on_lost(fresh);
+    }
+  }
+}
+
+void Connection::process_recovered(Timestamp now) {
+  std::vector<RecoveredPacket> rebuilt;
+  rebuilt.swap(recovered_);
+  for (const RecoveredPacket& r : rebuilt) {
+    // ARQ may have delivered a copy meanwhile, or the original came late: then nothing to do.
+    if (!received_.insert(r.packet_number)) continue;
+    std::vector<Frame> frames;
+    if (!decode_frames(ByteView(r.payload.data(), r.payload.size()), frames)) continue;
+    ++stats_.fec_recovered_packets;
+    bool ack_eliciting = false;
+    for (const auto& f : frames) {
+      // Acknowledgement frames in a rebuilt packet are stale (newer ones have superseded them)
+      // and would give false RTT samples; everything else is applied as on arrival.
+      if (std::holds_alternative<AckFrame>(f) || std::holds_alternative<NackFrame>(f) ||
+          std::holds_alternative<HandshakeFrame>(f) || std::holds_alternative<FecRepairFrame>(f) ||
+          std::holds_alternative<FecRecoveredFrame>(f))
+        continue;
+      process_frame(now, f, &ack_eliciting);
+      if (state_ == State::kClosed) return;
+    }
+    // Acknowledge it at once: the sender holds back retransmission until it hears.
+    ack_pending_ = true;
+    ack_now_ = true;
   }
 }
 
@@ -361,6 +425,7 @@ void Connection::on_ack_frame(Timestamp now, const AckFrame& ack) {
       auto it = streams_.find(c.stream_id);
       if (it == streams_.end()) continue;
       it->second.send.on_acked(c.offset, c.length, c.fin);
+      stream_bytes_acked_ += c.length;
       if (it->second.send.fin_written()) retire_if_done(c.stream_id);
     }
     if (p.in_flight) {
@@ -397,6 +462,7 @@ void Connection::on_ack_frame(Timestamp now, const AckFrame& ack) {
   event.bytes_in_flight = sent_.bytes_in_flight();
   event.total_delivered = delivered_;
   cc_->on_ack(event);
+  if (tuner_) tuner_->on_ack(now, *this);
   pto_count_ = 0;
   notify_writable();
   check_drained();
@@ -431,6 +497,11 @@ void Connection::on_nack_frame(Timestamp now, const NackFrame& nack) {
     auto it = packets.lower_bound(r.first);
     while (it != packets.end() && it->first <= r.last) {
       const std::uint64_t pn = it->first;
+      // An FEC source waits for its block's repairs; detect_lost decides after them.
+      if (fec_tx_.guard(it->second.fec_block)) {
+        ++it;
+        continue;
+      }
       ++it;
       SentPacket p;
       sent_.take(pn, &p);
@@ -450,14 +521,26 @@ void Connection::detect_lost(Timestamp now) {
   auto& packets = sent_.packets();
   for (auto it = packets.begin(); it != packets.end() && it->first < *largest_acked_;) {
     const SentPacket& p = it->second;
-    if (p.packet_number + kPacketThreshold <= *largest_acked_ || p.sent_time <= lost_send_time) {
+    // An FEC source may still be rebuilt by the peer: it is judged by its block's last repair
+    // (number and send time), and not at all while repairs are still to be sent.
+    std::uint64_t rule_pn = p.packet_number;
+    Timestamp rule_time = p.sent_time;
+    if (const auto guard = fec_tx_.guard(p.fec_block)) {
+      if (guard->pending) {
+        ++it;
+        continue;
+      }
+      rule_pn = std::max(rule_pn, guard->last_repair_pn);
+      rule_time = std::max(rule_time, guard->last_repair_sent);
+    }
+    if (rule_pn + kPacketThreshold <= *largest_acked_ || rule_time <= lost_send_time) {
       const std::uint64_t pn = it->first;
       ++it;
       SentPacket taken;
       sent_.take(pn, &taken);
       lost.push_back(std::move(taken));
     } else {
-      loss_time_ = std::min(loss_time_, p.sent_time + loss_delay);
+      loss_time_ = std::min(loss_time_, rule_time + loss_delay);
       ++it;
     }
   }
@@ -480,15 +563,23 @@ void Connection::declare_lost(Timestamp now, std::vector<SentPacket>& lost) {
   }
   cc::LossEvent event;
   event.now = now;
+  bool congestion_signal = false;
   for (auto& p : lost) {
+    on_packet_lost(p);
+    if (p.fec_repair) {
+      // A lost repair costs no delivery, like a source FEC rebuilt: counted, not a congestion
+      // event (docs/protocols/pfs-fec.md, "FEC and congestion control").
+      ++stats_.fec_loss_signal;
+      continue;
+    }
+    congestion_signal = true;
     if (p.in_flight) event.bytes_lost += p.size;
     event.largest_lost_sent_time = std::max(event.largest_lost_sent_time, p.sent_time);
-    on_packet_lost(p);
   }
   event.bytes_in_flight = sent_.bytes_in_flight();
   stats_.packets_lost += lost.size();
   loss_rate_.on_lost(lost.size());
-  cc_->on_loss(event);
+  if (congestion_signal) cc_->on_loss(event);
 }
 
 void Connection::on_packet_lost(SentPacket& p) {
@@ -546,11 +637,13 @@ void Connection::on_timeout(Timestamp now) {
   if ((sent_.ack_eliciting_in_flight() > 0 || state_ == State::kHandshaking) &&
       now >= last_ack_eliciting_sent_ + pto_duration() * (1 << std::min<std::uint32_t>(pto_count_, 16))) {
     // Probe timeout: send up to two ack-eliciting probes, repeating the oldest data in flight.
+    // Open FEC blocks close now, so their sources' fate no longer waits on more data.
+    fec_tx_.flush();
     ++pto_count_;
     probes_pending_ = 2;
     if (state_ == State::kHandshaking) handshake_pending_ = true;
     for (const auto& [pn, p] : sent_.packets()) {
-      if (!p.ack_eliciting) continue;
+      if (!p.ack_eliciting || p.fec_repair) continue;  // a repair has nothing to repeat
       for (const auto& c : p.chunks) {
         auto it = streams_.find(c.stream_id);
         if (it != streams_.end()) it->second.send.requeue_unacked(c.offset, c.length, c.fin);
@@ -574,8 +667,17 @@ std::optional<std::size_t> Connection::poll_transmit(Timestamp now, MutableByteV
   // Stream data needs congestion window and the pacer's leave (probes bypass both).
   const std::uint64_t conn_credit = connection_credit();
   bool data_ready = has_stream_data(conn_credit);
-  bool data_allowed = data_ready && (probing || sent_.bytes_in_flight() + limit <= send_window_bytes());
-  if (data_allowed && config_.pacing && !probing) {
+  // Out of data with FEC blocks open: close them now so their repairs cover the tail.
+  if (!data_ready && fec_tx_.has_open_sources()) fec_tx_.flush();
+  const bool window_open = sent_.bytes_in_flight() + limit <= send_window_bytes();
+  bool data_allowed = data_ready && (probing || window_open);
+  // Repair takes window and pacing like data, and goes first: a block's repairs are worth most
+  // right after its sources.
+  const bool repair_ready = state_ == State::kEstablished && fec_tx_.has_repair();
+  // A probe carries repair when some is queued: sources wait on their block's repairs, so a
+  // window full of them would otherwise wait for repairs the window keeps out.
+  bool repair_allowed = repair_ready && (window_open || probing);
+  if ((data_allowed || repair_allowed) && config_.pacing && !probing) {
     const auto rate = cc_->pacing_rate_bps();
     double rate_bps = rate ? *rate : 0.0;
     if (!rate && rtt_.has_sample()) {
@@ -589,6 +691,7 @@ std::optional<std::size_t> Connection::poll_transmit(Timestamp now, MutableByteV
     if (release > now) {
       pacing_release_ = release;
       data_allowed = false;
+      repair_allowed = false;
     }
   }
   if (data_ready && !data_allowed && !probing) {
@@ -598,10 +701,10 @@ std::optional<std::size_t> Connection::poll_transmit(Timestamp now, MutableByteV
                         sent_.bytes_in_flight() + limit > send_window_bytes();
     app_limited_ = capped;
   }
-  if (!data_ready && sent_.bytes_in_flight() + limit <= send_window_bytes()) app_limited_ = true;
+  if (!data_ready && !repair_ready && window_open) app_limited_ = true;
 
   const bool need_probe_ping = probing && !data_allowed && !control_due;
-  if (!ack_due && !control_due && !data_allowed && !need_probe_ping) return std::nullopt;
+  if (!ack_due && !control_due && !data_allowed && !need_probe_ping && !repair_allowed) return std::nullopt;
 
   PacketHeader header;
   header.connection_id = connection_id_;
@@ -609,118 +712,143 @@ std::optional<std::size_t> Connection::poll_transmit(Timestamp now, MutableByteV
   header.type = state_ == State::kHandshaking                                  ? PacketType::kInitial
                 : (role_ == Role::kServer && handshake_pending_) ? PacketType::kHandshake
                                                                              : PacketType::kData;
-  ByteWriter out(MutableByteView(buffer.data, limit));
+  // An FEC source packet leaves room for its block's repair to carry it whole (fec_block_encoder.h).
+  std::size_t packet_limit = limit;
+  if (!repair_allowed && fec_tx_.active() && header.type == PacketType::kData) {
+    const std::size_t h = header_size(header.packet_number);
+    packet_limit = std::min(limit, h + fec_tx_.source_payload_limit(config_.max_datagram_size, h));
+  }
+  ByteWriter out(MutableByteView(buffer.data, packet_limit));
   if (!encode_header(header, out)) return std::nullopt;
+  const std::size_t header_bytes = out.size();
 
   SentPacket sent;
   sent.packet_number = header.packet_number;
   sent.sent_time = now;
 
-  if (ack_pending_ && !received_.empty()) {
-    const Duration delay = now - largest_received_time_;
-    const AckFrame ack = make_ack_frame(received_.descending(kMaxAckRanges),
-                                        static_cast<std::uint64_t>(std::max<std::int64_t>(0, delay.count() / 1000)),
-                                        kMaxAckRanges);
-    if (encoded_size(ack) <= out.remaining()) {
-      encode_frame(ack, out);
-      ack_pending_ = false;
-      ack_now_ = false;
-      ack_deadline_ = kTimeInfinite;
-      ack_eliciting_since_ack_ = 0;
-    }
-    // Receiver-driven loss report: gaps with kPacketThreshold packets received above them.
-    NackFrame nack;
-    for (const auto& gap : received_.gaps_beyond_threshold(kPacketThreshold, SIZE_MAX)) {
-      if (nacked_.count(gap.first)) continue;
-      nack.missing.push_back(gap);
-      if (nack.missing.size() == 16) break;
-    }
-    if (!nack.missing.empty() && encoded_size(nack) <= out.remaining()) {
-      encode_frame(nack, out);
-      for (const auto& g : nack.missing) nacked_.insert(g.first);
-      while (nacked_.size() > 4096) nacked_.erase(nacked_.begin());
-    }
-  }
-
-  auto add_control = [&](const Frame& f) {
-    if (encoded_size(f) > out.remaining()) return false;
-    encode_frame(f, out);
+  std::uint64_t new_bytes = 0, retransmitted = 0;
+  if (repair_allowed) {
+    // A repair packet carries the repair alone: it is as large as the block's largest source.
+    if (!encode_frame(fec_tx_.next_repair(), out)) return std::nullopt;
     sent.ack_eliciting = true;
-    return true;
-  };
-  if (handshake_pending_) {
-    HandshakeFrame hs;
-    hs.initial_max_data = config_.connection_receive_window;
-    hs.initial_max_stream_data = config_.stream_receive_window;
-    hs.initial_max_streams = config_.max_streams;
-    hs.idle_timeout_ms = static_cast<std::uint64_t>(config_.idle_timeout.count() / 1000000);
-    hs.max_datagram_size = config_.max_datagram_size;
-    if (add_control(hs)) {
-      // While probing a handshake, every probe carries it (a bare PING cannot open a connection).
-      handshake_pending_ = state_ == State::kHandshaking && probes_pending_ > 1;
-      sent.control.handshake = true;
+    sent.fec_repair = true;
+  } else {
+    if (ack_pending_ && !received_.empty()) {
+      const Duration delay = now - largest_received_time_;
+      const AckFrame ack = make_ack_frame(received_.descending(kMaxAckRanges),
+                                          static_cast<std::uint64_t>(std::max<std::int64_t>(0, delay.count() / 1000)),
+                                          kMaxAckRanges);
+      if (encoded_size(ack) <= out.remaining()) {
+        encode_frame(ack, out);
+        ack_pending_ = false;
+        ack_now_ = false;
+        ack_deadline_ = kTimeInfinite;
+        ack_eliciting_since_ack_ = 0;
+      }
+      // Receiver-driven loss report: gaps with kPacketThreshold packets received above them.
+      NackFrame nack;
+      for (const auto& gap : received_.gaps_beyond_threshold(kPacketThreshold, SIZE_MAX)) {
+        if (nacked_.count(gap.first)) continue;
+        nack.missing.push_back(gap);
+        if (nack.missing.size() == 16) break;
+      }
+      if (!nack.missing.empty() && encoded_size(nack) <= out.remaining()) {
+        encode_frame(nack, out);
+        for (const auto& g : nack.missing) nacked_.insert(g.first);
+        while (nacked_.size() > 4096) nacked_.erase(nacked_.begin());
+      }
+      // The running count of packets FEC rebuilt rides with every ACK once there is one, so a
+      // lost report is made good by the next.
+      const FecRecoveredFrame recovered{stats_.fec_recovered_packets};
+      if (recovered.total > 0 && encoded_size(recovered) <= out.remaining()) encode_frame(recovered, out);
     }
-  }
-  if (state_ == State::kEstablished) {
-    if (max_data_pending_ && add_control(MaxDataFrame{advertised_max_data_})) {
-      max_data_pending_ = false;
-      sent.control.max_data = true;
-    }
-    if (max_streams_pending_ && add_control(MaxStreamsFrame{config_.max_streams + peer_streams_retired_})) {
-      max_streams_pending_ = false;
-      sent.control.max_streams = true;
-    }
-    for (auto& [id, s] : streams_) {
-      if (s.max_stream_data_pending && add_control(MaxStreamDataFrame{id, s.advertised_max_stream_data})) {
-        s.max_stream_data_pending = false;
-        sent.control.max_stream_data.push_back(id);
+
+    auto add_control = [&](const Frame& f) {
+      if (encoded_size(f) > out.remaining()) return false;
+      encode_frame(f, out);
+      sent.ack_eliciting = true;
+      return true;
+    };
+    if (handshake_pending_) {
+      HandshakeFrame hs;
+      hs.initial_max_data = config_.connection_receive_window;
+      hs.initial_max_stream_data = config_.stream_receive_window;
+      hs.initial_max_streams = config_.max_streams;
+      hs.idle_timeout_ms = static_cast<std::uint64_t>(config_.idle_timeout.count() / 1000000);
+      hs.max_datagram_size = config_.max_datagram_size;
+      if (add_control(hs)) {
+        // While probing a handshake, every probe carries it (a bare PING cannot open a connection).
+        handshake_pending_ = state_ == State::kHandshaking && probes_pending_ > 1;
+        sent.control.handshake = true;
       }
     }
-  }
-
-  std::uint64_t new_bytes = 0, retransmitted = 0;
-  if (data_allowed && !streams_.empty()) {
-    // Round-robin over streams with data, starting after the last one served.
-    auto it = streams_.lower_bound(next_stream_to_send_);
-    for (std::size_t visited = 0; visited < streams_.size() && out.remaining() > kMinStreamRoom; ++visited) {
-      if (it == streams_.end()) it = streams_.begin();
-      const StreamId id = it->first;
-      Stream& s = it->second;
-      const std::uint64_t room = out.remaining() - stream_frame_overhead(id, s.send.next_new_offset() + (1u << 30), out.remaining());
-      auto chunk = s.send.next_chunk(room, s.peer_max_stream_data, connection_credit());
-      if (chunk) {
-        // Frame header, then the bytes copied straight from the send buffer into the packet.
-        out.u8(static_cast<std::uint8_t>(chunk->fin ? FrameType::kStreamFin : FrameType::kStream));
-        out.varint(id);
-        out.varint(chunk->offset);
-        out.varint(chunk->length);
-        std::uint8_t* payload_at = out.reserve(static_cast<std::size_t>(chunk->length));
-        if (chunk->length) s.send.copy(chunk->offset, chunk->length, payload_at);
-        s.send.on_chunk_sent(*chunk);
-        sent.chunks.push_back({id, chunk->offset, chunk->length, chunk->fin});
-        sent.ack_eliciting = true;
-        if (chunk->retransmission) {
-          retransmitted += chunk->length;
-        } else {
-          new_bytes += chunk->length;
-          sent_data_ += chunk->length;
+    if (state_ == State::kEstablished) {
+      if (max_data_pending_ && add_control(MaxDataFrame{advertised_max_data_})) {
+        max_data_pending_ = false;
+        sent.control.max_data = true;
+      }
+      if (max_streams_pending_ && add_control(MaxStreamsFrame{config_.max_streams + peer_streams_retired_})) {
+        max_streams_pending_ = false;
+        sent.control.max_streams = true;
+      }
+      for (auto& [id, s] : streams_) {
+        if (s.max_stream_data_pending && add_control(MaxStreamDataFrame{id, s.advertised_max_stream_data})) {
+          s.max_stream_data_pending = false;
+          sent.control.max_stream_data.push_back(id);
         }
       }
-      ++it;
-      next_stream_to_send_ = it == streams_.end() ? 0 : it->first;
     }
-  }
-  if (close_pending_ && state_ == State::kEstablished && add_control(CloseFrame{0, ""})) {
-    close_pending_ = false;
-    close_sent_ = true;
-    sent.control.close = true;
-  }
-  if (probing && !sent.ack_eliciting) {
-    add_control(PingFrame{});
+
+    if (data_allowed && !streams_.empty()) {
+      // Round-robin over streams with data, starting after the last one served.
+      auto it = streams_.lower_bound(next_stream_to_send_);
+      for (std::size_t visited = 0; visited < streams_.size() && out.remaining() > kMinStreamRoom; ++visited) {
+        if (it == streams_.end()) it = streams_.begin();
+        const StreamId id = it->first;
+        Stream& s = it->second;
+        const std::uint64_t room = out.remaining() - stream_frame_overhead(id, s.send.next_new_offset() + (1u << 30), out.remaining());
+        auto chunk = s.send.next_chunk(room, s.peer_max_stream_data, connection_credit());
+        if (chunk) {
+          // Frame header, then the bytes copied straight from the send buffer into the packet.
+          out.u8(static_cast<std::uint8_t>(chunk->fin ? FrameType::kStreamFin : FrameType::kStream));
+          out.varint(id);
+          out.varint(chunk->offset);
+          out.varint(chunk->length);
+          std::uint8_t* payload_at = out.reserve(static_cast<std::size_t>(chunk->length));
+          if (chunk->length) s.send.copy(chunk->offset, chunk->length, payload_at);
+          s.send.on_chunk_sent(*chunk);
+          sent.chunks.push_back({id, chunk->offset, chunk->length, chunk->fin});
+          sent.ack_eliciting = true;
+          if (chunk->retransmission) {
+            retransmitted += chunk->length;
+          } else {
+            new_bytes += chunk->length;
+            sent_data_ += chunk->length;
+          }
+        }
+        ++it;
+        next_stream_to_send_ = it == streams_.end() ? 0 : it->first;
+      }
+    }
+    if (close_pending_ && state_ == State::kEstablished && add_control(CloseFrame{0, ""})) {
+      close_pending_ = false;
+      close_sent_ = true;
+      sent.control.close = true;
+    }
+    if (probing && !sent.ack_eliciting) {
+      add_control(PingFrame{});
+    }
   }
   if (out.size() <= header_size(header.packet_number)) return std::nullopt;
 
   ++next_packet_number_;
+  if (sent.fec_repair) {
+    fec_tx_.on_repair_sent(sent.packet_number, now, out.size());
+    stats_.fec_repair_bytes += out.size();
+  } else if (!sent.chunks.empty() && header.type == PacketType::kData && fec_tx_.active()) {
+    sent.fec_block = fec_tx_.add_source(sent.packet_number,
+                                        ByteView(buffer.data + header_bytes, out.size() - header_bytes));
+  }
   sent.size = out.size();
   stats_.datagrams_sent++;
   stats_.wire_bytes_sent += out.size();

@@ -62,6 +62,13 @@ std::size_t encoded_size(const Frame& frame) {
           [](const StreamFrame& f) -> std::size_t {
             return stream_frame_overhead(f.stream_id, f.offset, f.data.size) + f.data.size;
           },
+          [](const FecRepairFrame& f) -> std::size_t {
+            std::size_t n = 1 + varint_size(f.block_id) + 3 + varint_size(f.source_packets.size());
+            for (std::size_t i = 0; i < f.source_packets.size(); ++i)
+              n += varint_size(i == 0 ? f.source_packets[0] : f.source_packets[i] - f.source_packets[i - 1]);
+            return n + varint_size(f.shard.size) + f.shard.size;
+          },
+          [](const FecRecoveredFrame& f) -> std::size_t { return 1 + varint_size(f.total); },
       },
       frame);
 }
@@ -97,6 +104,17 @@ bool encode_frame(const Frame& frame, ByteWriter& out) {
           [&](const StreamFrame& f) {
             return out.u8(static_cast<std::uint8_t>(f.fin ? FrameType::kStreamFin : FrameType::kStream)) &&
                    out.varint(f.stream_id) && out.varint(f.offset) && out.varint(f.data.size) && out.bytes(f.data);
+          },
+          [&](const FecRepairFrame& f) {
+            // Source packet numbers: the first, then ascending deltas.
+            bool ok = out.u8(static_cast<std::uint8_t>(FrameType::kFecRepair)) && out.varint(f.block_id) &&
+                      out.u8(f.k) && out.u8(f.m) && out.u8(f.index) && out.varint(f.source_packets.size());
+            for (std::size_t i = 0; ok && i < f.source_packets.size(); ++i)
+              ok = out.varint(i == 0 ? f.source_packets[0] : f.source_packets[i] - f.source_packets[i - 1]);
+            return ok && out.varint(f.shard.size) && out.bytes(f.shard);
+          },
+          [&](const FecRecoveredFrame& f) {
+            return out.u8(static_cast<std::uint8_t>(FrameType::kFecRecovered)) && out.varint(f.total);
           },
       },
       frame);
@@ -187,6 +205,37 @@ bool decode_frames(ByteView payload, std::vector<Frame>& frames) {
         const auto data = in.bytes(static_cast<std::size_t>(*len));
         if (!data) return false;
         frames.emplace_back(StreamFrame{*id, *offset, *data, *type == static_cast<std::uint8_t>(FrameType::kStreamFin)});
+        break;
+      }
+      case FrameType::kFecRepair: {
+        FecRepairFrame f;
+        const auto block = in.varint();
+        const auto k = in.u8(), m = in.u8(), index = in.u8();
+        const auto count = in.varint();
+        if (!block || !k || !m || !index || !count) return false;
+        // The same limits as the code itself: 1 <= k, 1 <= m, k + m <= 255, 1 <= sources <= k.
+        if (*k < 1 || *m < 1 || *k + *m > 255 || *index >= *m || *count < 1 || *count > *k) return false;
+        f.block_id = *block;
+        f.k = *k;
+        f.m = *m;
+        f.index = *index;
+        for (std::uint64_t i = 0; i < *count; ++i) {
+          const auto v = in.varint();
+          if (!v || (i > 0 && (*v == 0 || f.source_packets.back() + *v > kVarintMax))) return false;
+          f.source_packets.push_back(i == 0 ? *v : f.source_packets.back() + *v);
+        }
+        const auto len = in.varint();
+        if (!len || *len < 2) return false;
+        const auto shard = in.bytes(static_cast<std::size_t>(*len));
+        if (!shard) return false;
+        f.shard = *shard;
+        frames.emplace_back(std::move(f));
+        break;
+      }
+      case FrameType::kFecRecovered: {
+        const auto v = in.varint();
+        if (!v) return false;
+        frames.emplace_back(FecRecoveredFrame{*v});
         break;
       }
       default:

@@ -24,6 +24,8 @@ enum class FrameType : std::uint8_t {
   kMaxStreams = 0x06,
   kHandshake = 0x07,
   kClose = 0x0c,
+  kFecRepair = 0x0d,
+  kFecRecovered = 0x0e,
   kStream = 0x10,     // 0x10 | 0x01 when the frame carries the stream's end (FIN)
   kStreamFin = 0x11,
 };
@@ -85,8 +87,34 @@ struct StreamFrame {
   bool fin = false;
 };
 
+// One repair shard of an rs(k,m) FEC block (docs/protocols/pfs-fec.md). The block's source
+// packets are listed by packet number (ascending; fewer than k when the sender flushed a short
+// block, the absent sources then count as zero shards); the shard is repair number `index` of
+// the block's source payloads, each as [u16 length][frames], zero-padded to shard.size.
+struct FecRepairFrame {
+  std::uint64_t block_id = 0;
+  std::uint8_t k = 0;
+  std::uint8_t m = 0;
+  std::uint8_t index = 0;
+  std::vector<std::uint64_t> source_packets;
+  ByteView shard;
+};
+
+// The receiver's running count of lost packets it rebuilt from repair: the sender's view of the
+// losses FEC hid from loss detection. Not ack-eliciting; a later one supersedes a lost one.
+struct FecRecoveredFrame {
+  std::uint64_t total = 0;
+};
+
 using Frame = std::variant<PingFrame, AckFrame, NackFrame, MaxDataFrame, MaxStreamDataFrame, MaxStreamsFrame,
-                           HandshakeFrame, CloseFrame, StreamFrame>;
+                           HandshakeFrame, CloseFrame, StreamFrame, FecRepairFrame, FecRecoveredFrame>;
+
+// Bytes an FEC_REPAIR frame needs beyond its shard, at most, for a block of k sources whose
+// packet numbers are below 2^62 and at most kFecMaxSourceGap apart, ids below 2^30.
+constexpr std::uint64_t kFecMaxSourceGap = 16383;
+constexpr std::size_t fec_repair_overhead(int k) {
+  return 1 + 4 + 3 + 2 + 8 + 2 * static_cast<std::size_t>(k - 1) + 2;
+}
 
 // Exact encoded sizes, so the packet builder can plan a packet before writing it.
 std::size_t stream_frame_overhead(std::uint64_t stream_id, std::uint64_t offset, std::size_t length);

@@ -42,6 +42,9 @@ struct SentPacket {
   Timestamp delivered_time{};
   Timestamp first_sent_time{};
   bool is_app_limited = false;
+  // FEC: the block this packet is a source of (UINT64_MAX: none), or whether it carried repair.
+  std::uint64_t fec_block = UINT64_MAX;
+  bool fec_repair = false;
 };
 
 class SentPacketLedger {
