@@ -30,7 +30,7 @@ Connection::Connection(const PfsConfig& config, Role role, std::uint64_t seed)
     : config_(config), role_(role), random_(seed), cc_(make_controller(config)), pacer_(config.max_datagram_size) {
   next_local_stream_ = role == Role::kServer ? 1 : 0;
   advertised_max_data_ = config.connection_receive_window;
-  if (config.encoding == Encoding::kRefs) encoding_ = std::make_unique<ContentEncoding>(config.document_seed);
+  if (config.encoding == Encoding::kRefs) encoding_ = std::make_unique<ContentEncoding>(config.document_seed, ByteView(config.document_key));
 }
 
 Connection::Stream& Connection::stream_state(StreamId id) {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "protocols/core/endpoint.h"
 #include "protocols/core/time.h"
@@ -37,6 +38,10 @@ struct PfsConfig {
   // The shared document's seed for Encoding::kRefs; both ends must agree. Hosts set it to
   // refcodec::document_seed(run seed), the document bulk `data: versioned` edits.
   std::uint64_t document_seed = 0;
+  // The master key of the permutation that scrambles the document (at least 16 bytes; both ends
+  // must agree). Empty: refcodec::document_key(document_seed), which both ends derive from the
+  // run's seed with HKDF; set it to give the ends a secret the seed does not reveal.
+  std::vector<std::uint8_t> document_key;
 };
 
 // Thrown by config_from_options for an unknown key or a bad value; the message names the key
