@@ -227,8 +227,8 @@ def section_refcodec(build):
         "of the same 16384 references (64 KiB, in L2) into the same buffer, in one run. bytes/s counts",
         "the 4 input bytes of each reference everywhere, so ratios are direct. `pack`: the batch",
         "packer (`pack_full_frames`, what the stream writer uses); `pack_frame`: one call per frame;",
-        "`pack_scalar`: the portable path; `pack_vs_memcpy`: memcpy and pack alternating in every",
-        "iteration, each timed on its own (the paired ratio, steadier on a shared machine);",
+        "`pack_scalar`: the portable path; paired: memcpy and pack alternating in every iteration,",
+        "each timed on its own, the median of the iterations' ratios (steadier on a shared machine);",
         "`encode` / `decode`: whole streams with SHORT, SYNC and their CRC (k = 10). Medians of 9,",
         f"benchmarks interleaved at random. SIMD path: {simd}. Load average (1 min) {load_before:.1f}",
         f"before, {load_after:.1f} after.",
@@ -239,7 +239,9 @@ def section_refcodec(build):
         "| benchmark | references/s | bytes/s | vs memcpy (separate) | vs memcpy (paired) |",
         "| --- | ---: | ---: | ---: | ---: |",
     ]
-    for name, b in medians.items():
+    order = ["memcpy", "pack/", "pack_frame/", "pack_scalar/", "encode/", "decode/"]
+    rank = lambda name: (next((i for i, o in enumerate(order) if name[len("refcodec/"):].startswith(o)), 99), name)
+    for name, b in sorted(medians.items(), key=lambda kv: rank(kv[0])):
         if name.startswith("refcodec/pack_vs_memcpy"):
             continue
         paired = medians.get(name.replace("refcodec/pack/", "refcodec/pack_vs_memcpy/"))
