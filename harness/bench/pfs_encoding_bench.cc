@@ -21,9 +21,10 @@ using namespace wirelab;
 void BM_PfsEncodingRoundTrip(benchmark::State& state, BulkDataMode mode) {
   const std::uint64_t document_seed = refcodec::document_seed(1);
   const BulkContent content(BulkData{mode, 0.9}, 1, document_seed);
-  // Held for the whole run, as a run's hosts hold it: the encoders below share it instead of
-  // building the 4 MiB document per iteration.
+  // Held for the whole run, as a run's hosts hold them: the encoders below share the document
+  // and its scrambled view instead of building them per iteration.
   const auto document = refcodec::shared_document(document_seed);
+  const auto scrambled = refcodec::scrambled_document(document_seed, refcodec::document_key(document_seed));
   std::vector<std::uint8_t> bytes(4u << 20), wire, out(64 * 1024);
   content.fill(0, MutableByteView(bytes));
   std::size_t wire_bytes = 0;

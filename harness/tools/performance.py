@@ -6,7 +6,7 @@ markers, so sections measured at different times (or on different machines) can 
 each says when, where and with which command its numbers were taken.
 
 usage: ./lab perf [SECTION...]     (no section: all of them)
-sections: sim-cost, runtime, refcodec-gpu, loopback
+sections: sim-cost, runtime, refcodec, refcodec-gpu, loopback
 """
 import datetime
 import json
@@ -207,6 +207,62 @@ def section_loopback(build):
     return "\n".join(lines)
 
 
+def section_refcodec(build):
+    """The CPU reference codec beside memcpy (harness/bench/refcodec_bench.cc)."""
+    binary = os.path.join(build, "harness", "wirelab-bench")
+    args = ["--benchmark_filter=^refcodec/(memcpy|pack|encode|decode)", "--benchmark_min_time=0.3",
+            "--benchmark_repetitions=9", "--benchmark_enable_random_interleaving=true",
+            "--benchmark_report_aggregates_only=true", "--benchmark_format=json"]
+    load_before = os.getloadavg()[0]
+    out = subprocess.run([binary] + args, capture_output=True, text=True, check=True).stdout
+    load_after = os.getloadavg()[0]
+    medians = {b["run_name"].rsplit("/", 1)[0]: b for b in json.loads(out)["benchmarks"]
+               if b.get("aggregate_name") == "median"}
+    memcpy = medians["refcodec/memcpy"]["bytes_per_second"]
+    simd = medians.get("refcodec/pack/L1", {}).get("label", "?")
+    lines = [
+        "## refcodec on the CPU",
+        "",
+        "The reference codec's packer (protocols/refcodec/, docs/protocols/refcodec.md) beside memcpy",
+        "of the same 16384 references (64 KiB, in L2) into the same buffer, in one run. bytes/s counts",
+        "the 4 input bytes of each reference everywhere, so ratios are direct. `pack`: the batch",
+        "packer (`pack_full_frames`, what the stream writer uses); `pack_frame`: one call per frame;",
+        "`pack_scalar`: the portable path; paired: memcpy and pack alternating in every iteration,",
+        "each timed on its own, the median of the iterations' ratios (steadier on a shared machine);",
+        "`encode` / `decode`: whole streams with SHORT, SYNC and their CRC (k = 10). Medians of 9,",
+        f"benchmarks interleaved at random. SIMD path: {simd}. Load average (1 min) {load_before:.1f}",
+        f"before, {load_after:.1f} after.",
+        "",
+        f"Command: `./lab perf refcodec` (runs `build/harness/wirelab-bench {' '.join(args[:-1])}`)",
+        f"Measured on: {machine()}",
+        "",
+        "| benchmark | references/s | bytes/s | vs memcpy (separate) | vs memcpy (paired) |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    order = ["memcpy", "pack/", "pack_frame/", "pack_scalar/", "encode/", "decode/"]
+    rank = lambda name: (next((i for i, o in enumerate(order) if name[len("refcodec/"):].startswith(o)), 99), name)
+    for name, b in sorted(medians.items(), key=lambda kv: rank(kv[0])):
+        if name.startswith("refcodec/pack_vs_memcpy"):
+            continue
+        paired = medians.get(name.replace("refcodec/pack/", "refcodec/pack_vs_memcpy/"))
+        paired = f"{paired['pack_over_memcpy']:.2f}" if name.startswith("refcodec/pack/") and paired else ""
+        rate = b.get("items_per_second")
+        bps = b.get("bytes_per_second")
+        lines.append(f"| {name[len('refcodec/'):]} | {f'{rate / 1e9:.2f} G' if rate and name != 'refcodec/memcpy' else '-'} "
+                     f"| {f'{bps / 1e9:.1f} GB/s' if bps else '-'} | {f'{bps / memcpy:.2f}' if bps else '-'} | {paired} |")
+    tiers = [t for t in ("L1", "L2", "L3") if f"refcodec/pack_vs_memcpy/{t}" in medians]
+    ratios = [medians[f"refcodec/pack_vs_memcpy/{t}"]["pack_over_memcpy"] for t in tiers]
+    rates = [medians[f"refcodec/pack/{t}"]["items_per_second"] for t in tiers if f"refcodec/pack/{t}" in medians]
+    lines += [
+        "",
+        "Against issue 7's bars: pack >= 0.5 x memcpy bytes/s in the same run (paired, "
+        + ", ".join(f"{t} {r:.2f}" for t, r in zip(tiers, ratios))
+        + f": {'met' if ratios and min(ratios) >= 0.5 else 'NOT met'}), and >= 1000 x the prototype's 2.2 M"
+        + f" references/s (slowest tier {min(rates) / 2.2e6:,.0f} x).",
+    ]
+    return "\n".join(lines)
+
+
 def section_refcodec_gpu(build):
     """The CUDA frame codec beside memcpy (harness/bench/refcodec_gpu_bench.cc); needs a GPU."""
     binary = os.path.join(build, "harness", "wirelab-bench")
@@ -310,7 +366,8 @@ def section_runtime(build):
     return "\n".join(lines)
 
 
-SECTIONS = {"sim-cost": section_sim_cost, "runtime": section_runtime, "refcodec-gpu": section_refcodec_gpu,
+SECTIONS = {"sim-cost": section_sim_cost, "runtime": section_runtime, "refcodec": section_refcodec,
+            "refcodec-gpu": section_refcodec_gpu,
             "loopback": section_loopback}
 
 

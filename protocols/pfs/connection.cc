@@ -38,7 +38,7 @@ Connection::Connection(const PfsConfig& config, Role role, std::uint64_t seed)
   fec_rx_active_ = config.fec.enabled();
   next_local_stream_ = role == Role::kServer ? 1 : 0;
   advertised_max_data_ = config.connection_receive_window;
-  if (config.encoding == Encoding::kRefs) encoding_ = std::make_unique<ContentEncoding>(config.document_seed);
+  if (config.encoding == Encoding::kRefs) encoding_ = std::make_unique<ContentEncoding>(config.document_seed, ByteView(config.document_key));
   set_fec(config.fec);
   if (config.adaptive && role == Role::kClient) {
     tuner_ = std::make_unique<TuningController>(config);

@@ -16,8 +16,17 @@ constexpr std::uint64_t kMaxRecordStream = 2 * ContentEncoding::kMaxRecordConten
 
 }  // namespace
 
-ContentEncoding::ContentEncoding(std::uint64_t document_seed)
-    : blob_(refcodec::shared_document(document_seed)) {}
+namespace {
+
+std::shared_ptr<const refcodec::SharedBlob> scrambled(std::uint64_t document_seed, ByteView key) {
+  if (key.size > 0) return refcodec::scrambled_document(document_seed, key);
+  return refcodec::scrambled_document(document_seed, refcodec::document_key(document_seed));
+}
+
+}  // namespace
+
+ContentEncoding::ContentEncoding(std::uint64_t document_seed, ByteView document_key)
+    : blob_(scrambled(document_seed, document_key)) {}
 
 ContentEncoding::~ContentEncoding() = default;
 

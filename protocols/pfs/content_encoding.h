@@ -4,6 +4,10 @@
 // content. The stream machinery below (send buffer, retransmission, flow control, reassembly)
 // is unchanged: it carries the encoded bytes reliably and in order, like any other bytes.
 //
+// The references point into the run's document scrambled by a keyed pseudorandom permutation
+// of its chunks (refcodec::scrambled_document): PacketFS's blob. Both ends derive the same
+// scrambled document from the document seed and key.
+//
 // Encoded stream = a sequence of records, one per accepted write (split at kMaxRecordContent):
 //   [content_length varint][encoded_length varint][reference stream, encoded_length bytes]
 // The reference stream is refcodec::encode_content_at of the record's content, cut on the
@@ -41,7 +45,10 @@ class ContentEncoding {
   static constexpr std::size_t kMinRecordContent = 16 * 1024;
   static constexpr unsigned kSyncLog2 = 10;
 
-  explicit ContentEncoding(std::uint64_t document_seed);
+  // References point into the run's document scrambled by a keyed permutation
+  // (refcodec::scrambled_document(document_seed, document_key)); both ends need the same seed
+  // and key. An empty key is refcodec::document_key(document_seed), derived from the seed.
+  explicit ContentEncoding(std::uint64_t document_seed, ByteView document_key = ByteView());
   ~ContentEncoding();
 
   // Encodes up to data.size content bytes into `send` while its buffer holds less than

@@ -58,6 +58,10 @@ struct PfsConfig {
   // window cap from the measured loss and RTT; the sender starts on the first arm.
   bool adaptive = false;
   std::vector<TuningArm> adaptive_arms;  // empty: the default arms (off, rs(10,1), rs(10,2), rs(10,4))
+  // The master key of the permutation that scrambles the document (at least 16 bytes; both ends
+  // must agree). Empty: refcodec::document_key(document_seed), which both ends derive from the
+  // run's seed with HKDF; set it to give the ends a secret the seed does not reveal.
+  std::vector<std::uint8_t> document_key;
 };
 
 // Thrown by config_from_options for an unknown key or a bad value; the message names the key

@@ -21,11 +21,12 @@ std::size_t refs_in_frame(std::size_t count, std::size_t frame) {
 }
 
 std::size_t pack_frames_cpu(const std::uint32_t* refs, std::size_t count, std::uint8_t* out) {
-  std::uint8_t* at = out;
-  for (std::size_t f = 0; f < frame_count(count); ++f) {
-    at += pack_frame_auto(refs + f * kFrameRefs, refs_in_frame(count, f), at);
+  const std::size_t full = count / kFrameRefs;
+  std::size_t size = pack_full_frames(refs, full, out);
+  if (count % kFrameRefs != 0) {
+    size += pack_frame_auto(refs + full * kFrameRefs, count % kFrameRefs, out + size);
   }
-  return static_cast<std::size_t>(at - out);
+  return size;
 }
 
 bool unpack_frames_cpu(const std::uint8_t* in, const std::uint64_t* offsets, std::size_t count,

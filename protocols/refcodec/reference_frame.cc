@@ -106,13 +106,19 @@ bool unpack_short(const std::uint8_t* in, std::size_t count, std::uint32_t* refs
 }
 
 #ifdef WIRELAB_REFCODEC_AVX512
-// AVX-512 (F, BW, VBMI) full-frame packer, chosen at run time. It builds the body's big-endian
-// byte string 64 bytes at a time (narrowing or byte-swapping the references), then shifts the
-// string right by two bits behind the tier code: each output byte is the previous body byte's
-// low two bits over the current byte's high six, the previous byte coming from one cross-lane
-// byte permute. 64 L1 references are four loads, four narrowing moves, one permute, a few
-// logic ops and a 65-byte store.
-#define WIRELAB_AVX512_TARGET __attribute__((target("avx512f,avx512bw,avx512vbmi")))
+// AVX-512 (F, BW, VBMI, VBMI2) full-frame packer, chosen at run time. A frame's body is the
+// big-endian bit string of its references, shifted right two bits behind the tier code. The
+// kernel holds that string as 32-bit lanes whose values are the string's big-endian words: for
+// L3 those are the references themselves, for L2 two references per lane, for L1 four (one
+// word-granular permute builds them from the loaded references). Shifting the string right by
+// two bits is then, per lane, a funnel shift with the lane before it (`valignd` fetches it,
+// `vpshrdd` shifts: (w >> 2) | (w_prev << 30)), and a byte swap writes the lanes back as
+// big-endian words. The lane before the first is the tier code. An L3 frame is four loads
+// (shared with the tier choice) and four times valignd + vpshrdd + vpshufb + a 64-byte store;
+// the frame's last byte (the last reference's low two bits and six zero padding bits) is
+// written from the reference itself.
+#define WIRELAB_AVX512_TARGET __attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vbmi2")))
+#define WIRELAB_AVX512_INLINE WIRELAB_AVX512_TARGET __attribute__((always_inline)) inline
 // GCC 12's own intrinsic headers trip -Wmaybe-uninitialized (their _mm*_undefined_* idiom).
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
@@ -120,71 +126,105 @@ bool unpack_short(const std::uint8_t* in, std::size_t count, std::uint32_t* refs
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
-// Byte permute indices: [0] = 63 takes the previous chunk's last byte, [i] = 64 + i - 1 this
-// chunk's byte i - 1.
-alignas(64) constexpr std::uint8_t kPreviousByteIndex[64] = {
-    63,  64,  65,  66,  67,  68,  69,  70,  71,  72,  73,  74,  75,  76,  77,  78,
-    79,  80,  81,  82,  83,  84,  85,  86,  87,  88,  89,  90,  91,  92,  93,  94,
-    95,  96,  97,  98,  99,  100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110,
-    111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126};
+// L1: byte 4j + m of the 64-byte body vector (little-endian lane j) is reference 4j + 3 - m's
+// low byte, so lane j's value is the big-endian word of references 4j..4j+3. The index picks
+// from two loaded vectors (32 references, 128 bytes); both halves of the body use it.
+#define WIRELAB_L1_PICK(j)                                                          \
+  static_cast<std::uint8_t>(4 * (4 * (j) + 3)), static_cast<std::uint8_t>(4 * (4 * (j) + 2)), \
+      static_cast<std::uint8_t>(4 * (4 * (j) + 1)), static_cast<std::uint8_t>(4 * (4 * (j)))
+alignas(64) constexpr std::uint8_t kL1Pick[64] = {
+    WIRELAB_L1_PICK(0), WIRELAB_L1_PICK(1), WIRELAB_L1_PICK(2), WIRELAB_L1_PICK(3),
+    WIRELAB_L1_PICK(4), WIRELAB_L1_PICK(5), WIRELAB_L1_PICK(6), WIRELAB_L1_PICK(7),
+    WIRELAB_L1_PICK(0), WIRELAB_L1_PICK(1), WIRELAB_L1_PICK(2), WIRELAB_L1_PICK(3),
+    WIRELAB_L1_PICK(4), WIRELAB_L1_PICK(5), WIRELAB_L1_PICK(6), WIRELAB_L1_PICK(7)};
+#undef WIRELAB_L1_PICK
 
-template <unsigned Width>
-WIRELAB_AVX512_TARGET inline __m512i body_chunk(const std::uint32_t* refs, std::size_t chunk) {
-  if (Width == 8) {
-    __m512i v = _mm512_castsi128_si512(_mm512_cvtepi32_epi8(_mm512_loadu_si512(refs)));
-    v = _mm512_inserti32x4(v, _mm512_cvtepi32_epi8(_mm512_loadu_si512(refs + 16)), 1);
-    v = _mm512_inserti32x4(v, _mm512_cvtepi32_epi8(_mm512_loadu_si512(refs + 32)), 2);
-    return _mm512_inserti32x4(v, _mm512_cvtepi32_epi8(_mm512_loadu_si512(refs + 48)), 3);
-  }
-  if (Width == 16) {
-    const std::uint32_t* at = refs + 32 * chunk;
-    __m512i v = _mm512_castsi256_si512(_mm512_cvtepi32_epi16(_mm512_loadu_si512(at)));
-    v = _mm512_inserti64x4(v, _mm512_cvtepi32_epi16(_mm512_loadu_si512(at + 16)), 1);
-    const __m512i swap16 = _mm512_set4_epi32(0x0E0F0C0D, 0x0A0B0809, 0x06070405, 0x02030001);
-    return _mm512_shuffle_epi8(v, swap16);
-  }
-  const __m512i swap32 = _mm512_set4_epi32(0x0C0D0E0F, 0x08090A0B, 0x04050607, 0x00010203);
-  return _mm512_shuffle_epi8(_mm512_loadu_si512(refs + 16 * chunk), swap32);
+// L2: 16-bit element 2j of the result is reference 2j + 1's low half, element 2j + 1 reference
+// 2j's, so lane j's value is (ref[2j] << 16) | ref[2j + 1]. Indices are into two loaded vectors
+// of 16 references (32 16-bit elements each).
+alignas(64) constexpr std::uint16_t kL2Pick[32] = {
+    2,  0,  6,  4,  10, 8,  14, 12, 18, 16, 22, 20, 26, 24, 30, 28,
+    34, 32, 38, 36, 42, 40, 46, 44, 50, 48, 54, 52, 58, 56, 62, 60};
+
+struct LoadedFrame {
+  __m512i v[4];  // references 16c .. 16c + 15
+};
+
+WIRELAB_AVX512_INLINE LoadedFrame load_frame(const std::uint32_t* refs) {
+  return {{_mm512_loadu_si512(refs), _mm512_loadu_si512(refs + 16), _mm512_loadu_si512(refs + 32),
+           _mm512_loadu_si512(refs + 48)}};
 }
 
-template <unsigned Width>
-WIRELAB_AVX512_TARGET std::size_t pack_full_avx512(Tier tier, const std::uint32_t* refs,
-                                                   std::uint8_t* out) {
-  constexpr std::size_t chunks = Width / 8;
-  const __m512i idx = _mm512_load_si512(kPreviousByteIndex);
-  const __m512i high_two = _mm512_set1_epi8(static_cast<char>(0xC0));
-  // The tier code sits where the previous chunk's last byte's low two bits would be.
-  __m512i prev = _mm512_set1_epi8(static_cast<char>(tier));
-  __m512i cur = prev;
-  for (std::size_t c = 0; c < chunks; ++c) {
-    cur = body_chunk<Width>(refs, c);
-    const __m512i before = _mm512_permutex2var_epi8(prev, idx, cur);
-    const __m512i packed = _mm512_ternarylogic_epi32(high_two, _mm512_slli_epi16(before, 6),
-                                                     _mm512_srli_epi16(cur, 2), 0xCA);
-    _mm512_storeu_si512(out + 64 * c, packed);
-    prev = cur;
-  }
-  const int last = _mm_extract_epi8(_mm512_extracti32x4_epi32(cur, 3), 15);
-  out[64 * chunks] = static_cast<std::uint8_t>(last << 6);
-  return 64 * chunks + 1;
-}
-
-WIRELAB_AVX512_TARGET std::size_t pack_full_avx512(Tier tier, const std::uint32_t* refs,
-                                                   std::uint8_t* out) {
-  switch (tier) {
-    case Tier::kL1: return pack_full_avx512<8>(tier, refs, out);
-    case Tier::kL2: return pack_full_avx512<16>(tier, refs, out);
-    default: return pack_full_avx512<32>(tier, refs, out);
-  }
-}
-
-WIRELAB_AVX512_TARGET Tier tier_for_avx512(const std::uint32_t* refs) {
-  const __m512i all = _mm512_or_si512(
-      _mm512_or_si512(_mm512_loadu_si512(refs), _mm512_loadu_si512(refs + 16)),
-      _mm512_or_si512(_mm512_loadu_si512(refs + 32), _mm512_loadu_si512(refs + 48)));
+WIRELAB_AVX512_INLINE Tier tier_of(const LoadedFrame& f) {
+  const __m512i all = _mm512_or_si512(_mm512_or_si512(f.v[0], f.v[1]), _mm512_or_si512(f.v[2], f.v[3]));
   if (_mm512_test_epi32_mask(all, _mm512_set1_epi32(~0xFF)) == 0) return Tier::kL1;
   if (_mm512_test_epi32_mask(all, _mm512_set1_epi32(~0xFFFF)) == 0) return Tier::kL2;
   return Tier::kL3;
+}
+
+// Writes the 64 bytes of body words `w` shifted right two bits behind `prev`'s last lane.
+WIRELAB_AVX512_INLINE void store_shifted(__m512i prev, __m512i w, std::uint8_t* out) {
+  const __m512i swap32 = _mm512_set4_epi32(0x0C0D0E0F, 0x08090A0B, 0x04050607, 0x00010203);
+  const __m512i before = _mm512_alignr_epi32(w, prev, 15);
+  _mm512_storeu_si512(out, _mm512_shuffle_epi8(_mm512_shrdi_epi32(w, before, 2), swap32));
+}
+
+template <unsigned Width>
+WIRELAB_AVX512_INLINE std::size_t pack_loaded(Tier tier, const LoadedFrame& f,
+                                              std::uint32_t last_ref, std::uint8_t* out) {
+  const __m512i code = _mm512_set1_epi32(static_cast<int>(tier));
+  if (Width == 32) {
+    store_shifted(code, f.v[0], out);
+    store_shifted(f.v[0], f.v[1], out + 64);
+    store_shifted(f.v[1], f.v[2], out + 128);
+    store_shifted(f.v[2], f.v[3], out + 192);
+  } else if (Width == 16) {
+    const __m512i pick = _mm512_load_si512(kL2Pick);
+    const __m512i w0 = _mm512_permutex2var_epi16(f.v[0], pick, f.v[1]);
+    const __m512i w1 = _mm512_permutex2var_epi16(f.v[2], pick, f.v[3]);
+    store_shifted(code, w0, out);
+    store_shifted(w0, w1, out + 64);
+  } else {
+    const __m512i pick = _mm512_load_si512(kL1Pick);
+    const __m512i w = _mm512_mask_blend_epi8(0xFFFFFFFF00000000ull,
+                                             _mm512_permutex2var_epi8(f.v[0], pick, f.v[1]),
+                                             _mm512_permutex2var_epi8(f.v[2], pick, f.v[3]));
+    store_shifted(code, w, out);
+  }
+  out[8 * Width] = static_cast<std::uint8_t>(last_ref << 6);
+  return 8 * Width + 1;
+}
+
+WIRELAB_AVX512_INLINE std::size_t pack_full_avx512(Tier tier, const std::uint32_t* refs,
+                                                   std::uint8_t* out) {
+  const LoadedFrame f = load_frame(refs);
+  switch (tier) {
+    case Tier::kL1: return pack_loaded<8>(tier, f, refs[kFrameRefs - 1], out);
+    case Tier::kL2: return pack_loaded<16>(tier, f, refs[kFrameRefs - 1], out);
+    default: return pack_loaded<32>(tier, f, refs[kFrameRefs - 1], out);
+  }
+}
+
+WIRELAB_AVX512_INLINE std::size_t pack_auto_avx512(const std::uint32_t* refs, std::uint8_t* out) {
+  const LoadedFrame f = load_frame(refs);
+  const Tier tier = tier_of(f);
+  switch (tier) {
+    case Tier::kL1: return pack_loaded<8>(tier, f, refs[kFrameRefs - 1], out);
+    case Tier::kL2: return pack_loaded<16>(tier, f, refs[kFrameRefs - 1], out);
+    default: return pack_loaded<32>(tier, f, refs[kFrameRefs - 1], out);
+  }
+}
+
+WIRELAB_AVX512_TARGET std::size_t pack_full_frames_avx512(const std::uint32_t* refs,
+                                                          std::size_t frames, std::uint8_t* out) {
+  std::uint8_t* at = out;
+  for (std::size_t i = 0; i < frames; ++i) at += pack_auto_avx512(refs + i * kFrameRefs, at);
+  return static_cast<std::size_t>(at - out);
+}
+
+WIRELAB_AVX512_TARGET std::size_t pack_frame_avx512(Tier tier, const std::uint32_t* refs,
+                                                    std::uint8_t* out) {
+  return pack_full_avx512(tier, refs, out);
 }
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -194,7 +234,8 @@ WIRELAB_AVX512_TARGET Tier tier_for_avx512(const std::uint32_t* refs) {
 bool have_avx512() {
   static const bool have = __builtin_cpu_supports("avx512f") &&
                            __builtin_cpu_supports("avx512bw") &&
-                           __builtin_cpu_supports("avx512vbmi");
+                           __builtin_cpu_supports("avx512vbmi") &&
+                           __builtin_cpu_supports("avx512vbmi2");
   return have;
 }
 #else
@@ -207,11 +248,26 @@ bool pack_uses_simd() { return have_avx512(); }
 
 std::size_t pack_frame_auto(const std::uint32_t* refs, std::size_t count, std::uint8_t* out) {
 #ifdef WIRELAB_REFCODEC_AVX512
-  if (count == kFrameRefs && have_avx512()) {
-    return pack_full_avx512(tier_for_avx512(refs), refs, out);
-  }
+  if (count == kFrameRefs && have_avx512()) return pack_full_frames_avx512(refs, 1, out);
 #endif
   return pack_frame(tier_for(refs, count), refs, count, out);
+}
+
+std::size_t pack_full_frames(const std::uint32_t* refs, std::size_t frames, std::uint8_t* out) {
+#ifdef WIRELAB_REFCODEC_AVX512
+  if (have_avx512()) return pack_full_frames_avx512(refs, frames, out);
+#endif
+  return pack_full_frames_scalar(refs, frames, out);
+}
+
+std::size_t pack_full_frames_scalar(const std::uint32_t* refs, std::size_t frames,
+                                    std::uint8_t* out) {
+  std::uint8_t* at = out;
+  for (std::size_t i = 0; i < frames; ++i) {
+    const std::uint32_t* frame = refs + i * kFrameRefs;
+    at += pack_frame_scalar(tier_for(frame, kFrameRefs), frame, kFrameRefs, at);
+  }
+  return static_cast<std::size_t>(at - out);
 }
 
 std::size_t pack_frame_scalar(Tier tier, const std::uint32_t* refs, std::size_t count,
@@ -235,7 +291,7 @@ Tier tier_for(const std::uint32_t* refs, std::size_t count) {
 std::size_t pack_frame(Tier tier, const std::uint32_t* refs, std::size_t count,
                        std::uint8_t* out) {
 #ifdef WIRELAB_REFCODEC_AVX512
-  if (count == kFrameRefs && have_avx512()) return pack_full_avx512(tier, refs, out);
+  if (count == kFrameRefs && have_avx512()) return pack_frame_avx512(tier, refs, out);
 #endif
   return pack_frame_scalar(tier, refs, count, out);
 }

@@ -43,13 +43,21 @@ inline constexpr std::size_t frame_size_bytes(Tier tier, std::size_t count) {
 // Returns the bytes written.
 std::size_t pack_frame(Tier tier, const std::uint32_t* refs, std::size_t count, std::uint8_t* out);
 
-// Picks the tier with tier_for and packs; the stream writer's and the benchmark's path.
+// Picks the tier with tier_for and packs.
 std::size_t pack_frame_auto(const std::uint32_t* refs, std::size_t count, std::uint8_t* out);
 
-// The portable word-at-a-time packer, which pack_frame falls back to on CPUs without AVX-512
-// (F, BW, VBMI); exposed so tests check both against the rule on any machine.
+// Packs `frames` full frames (refs[0, 64 x frames)) back to back, each at the narrowest tier that
+// holds it: the bytes pack_frame_auto writes frame by frame, in one call, so the per-frame call,
+// dispatch and tier choice fold into one loop (the stream writer's, the batch's and the
+// benchmark's path). out needs room for frames x 257 bytes; returns the bytes written.
+std::size_t pack_full_frames(const std::uint32_t* refs, std::size_t frames, std::uint8_t* out);
+
+// The portable word-at-a-time packers, which the ones above fall back to on CPUs without
+// AVX-512 (F, BW, VBMI, VBMI2); exposed so tests check both against the rule on any machine.
 std::size_t pack_frame_scalar(Tier tier, const std::uint32_t* refs, std::size_t count,
                               std::uint8_t* out);
+std::size_t pack_full_frames_scalar(const std::uint32_t* refs, std::size_t frames,
+                                    std::uint8_t* out);
 
 // Whether pack_frame takes the AVX-512 path on this CPU (benchmarks print it).
 bool pack_uses_simd();

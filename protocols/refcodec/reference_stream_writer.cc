@@ -44,6 +44,19 @@ void ReferenceStreamWriter::emit_frame(const std::uint32_t* refs, std::size_t co
   if (refs_in_window_ == window_refs_) emit_sync(out);
 }
 
+void ReferenceStreamWriter::emit_full_frames(const std::uint32_t* refs, std::size_t frames,
+                                             std::vector<std::uint8_t>& out) {
+  const std::size_t start = out.size();
+  out.resize(start + frames * frame_size_bytes(Tier::kL3, kFrameRefs));
+  const std::size_t size = pack_full_frames(refs, frames, out.data() + start);
+  out.resize(start + size);
+  window_crc_ = crc16_ccitt_update(window_crc_, out.data() + start, size);
+  window_has_units_ = true;
+  refs_in_window_ += frames * kFrameRefs;
+  references_written_ += frames * kFrameRefs;
+  if (refs_in_window_ == window_refs_) emit_sync(out);
+}
+
 void ReferenceStreamWriter::emit_sync(std::vector<std::uint8_t>& out) {
   const std::uint8_t unit[kSyncUnitBytes] = {
       kSyncByte, static_cast<std::uint8_t>(window_id_ >> 8),
@@ -65,8 +78,18 @@ void ReferenceStreamWriter::append(const std::uint32_t* refs, std::size_t count,
     // literal, windows and frames are no longer aligned).
     const std::size_t need =
         static_cast<std::size_t>(std::min<std::uint64_t>(kFrameRefs, window_refs_ - refs_in_window_));
+    if (pending_count_ == 0 && need == kFrameRefs && count >= kFrameRefs) {
+      // The common case: whole frames straight from the caller's buffer, as many as the
+      // window holds, packed in one call and CRC'd in one pass.
+      const std::size_t frames = static_cast<std::size_t>(
+          std::min<std::uint64_t>(count / kFrameRefs, (window_refs_ - refs_in_window_) / kFrameRefs));
+      emit_full_frames(refs, frames, out);
+      refs += frames * kFrameRefs;
+      count -= frames * kFrameRefs;
+      continue;
+    }
     if (pending_count_ == 0 && count >= need) {
-      emit_frame(refs, need, out);  // straight from the caller's buffer, the common case
+      emit_frame(refs, need, out);  // a frame cut short by the window's end
       refs += need;
       count -= need;
       continue;

@@ -46,6 +46,8 @@ class ReferenceStreamWriter {
 
  private:
   void emit_frame(const std::uint32_t* refs, std::size_t count, std::vector<std::uint8_t>& out);
+  void emit_full_frames(const std::uint32_t* refs, std::size_t frames,
+                        std::vector<std::uint8_t>& out);
   void emit_sync(std::vector<std::uint8_t>& out);
 
   std::uint64_t window_refs_;

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #include "protocols/core/random.h"
 
@@ -36,7 +37,32 @@ SharedBlob::SharedBlob(std::uint64_t seed, std::size_t chunk_bytes, std::uint64_
   }
 }
 
+SharedBlob::SharedBlob(std::shared_ptr<const SharedBlob> source, std::vector<std::uint32_t> position)
+    : chunk_bytes_(source->chunk_bytes_),
+      chunk_count_(source->chunk_count_),
+      source_(std::move(source)),
+      position_(std::move(position)) {
+  if (position_.size() != chunk_count_) {
+    throw std::invalid_argument("refcodec: a blob's chunk positions must number its chunks");
+  }
+  std::vector<bool> taken(chunk_count_, false);
+  source_index_.resize(chunk_count_);
+  for (std::size_t i = 0; i < position_.size(); ++i) {
+    const std::uint32_t to = position_[i];
+    if (to >= chunk_count_ || taken[to]) {
+      throw std::invalid_argument("refcodec: a blob's chunk positions must be a permutation");
+    }
+    taken[to] = true;
+    source_index_[to] = static_cast<std::uint32_t>(i);
+  }
+}
+
 std::optional<std::uint32_t> SharedBlob::find(const std::uint8_t* piece) const {
+  if (source_) {
+    const auto at = source_->find(piece);
+    if (!at) return std::nullopt;
+    return position_[*at];
+  }
   std::optional<std::uint32_t> best;
   auto [first, last] = index_.equal_range(first_word(piece));
   for (auto it = first; it != last; ++it) {

@@ -129,6 +129,49 @@ TEST(PfsRefsEncoding, BothEndsMustHoldTheSameDocument) {
   EXPECT_NE(got, bytes);
 }
 
+// The references on the wire point into the document scrambled by the keyed permutation: two
+// keys put different references on the wire for the same content, and only the sender's key
+// gives the content back.
+TEST(PfsRefsEncoding, ReferencesDependOnTheKeyAndDecodeOnlyWithIt) {
+  const std::uint64_t seed = refcodec::document_seed(kRunSeed);
+  const std::vector<std::uint8_t> key_a = refcodec::document_key(seed), key_b(32, 0x77);
+  const BulkContent data = content(BulkDataMode::kVersioned, 1.0, 5);
+  std::vector<std::uint8_t> bytes(200 * kPiece);
+  data.fill(0, MutableByteView(bytes));
+  auto encode = [&](ByteView key) {
+    pfs::ContentEncoding encoder(seed, key);
+    pfs::SendStream send;
+    EXPECT_EQ(encoder.write(0, send, ByteView(bytes), true, 1u << 20), bytes.size());
+    std::vector<std::uint8_t> wire(send.unsent_bytes());
+    send.copy(0, wire.size(), wire.data());
+    return wire;
+  };
+  auto decode = [&](ByteView key, const std::vector<std::uint8_t>& wire) {
+    pfs::ContentEncoding decoder(seed, key);
+    pfs::RecvStream recv;
+    EXPECT_TRUE(recv.on_frame(0, ByteView(wire), true));
+    std::vector<std::uint8_t> got(bytes.size());
+    bool fin = false;
+    std::uint64_t consumed = 0;
+    std::string error;
+    got.resize(decoder.read(0, recv, MutableByteView(got), &fin, &consumed, &error));
+    EXPECT_TRUE(error.empty()) << error;
+    return got;
+  };
+  const auto wire_a = encode(key_a), wire_b = encode(key_b), wire_default = encode(ByteView());
+  EXPECT_EQ(wire_default, wire_a) << "an empty key is document_key(document seed)";
+  ASSERT_EQ(wire_a.size(), wire_b.size());  // same units, same tiers: only the references differ
+  EXPECT_LT(wire_a.size(), bytes.size() / 50);
+  std::size_t differing = 0;
+  for (std::size_t i = 0; i < wire_a.size(); ++i) differing += wire_a[i] != wire_b[i];
+  EXPECT_GT(differing, wire_a.size() / 2);
+  EXPECT_EQ(decode(key_a, wire_a), bytes);
+  EXPECT_EQ(decode(key_b, wire_b), bytes);
+  const auto wrong = decode(key_b, wire_a);
+  EXPECT_EQ(wrong.size(), bytes.size());
+  EXPECT_NE(wrong, bytes);
+}
+
 TEST(PfsRefsEncoding, CorruptRecordClosesInsteadOfDelivering) {
   const BulkContent data = content(BulkDataMode::kVersioned, 0.5, 4);
   std::vector<std::uint8_t> bytes(40000);

@@ -153,6 +153,42 @@ TEST(ReferenceFrame, FastPackMatchesTheBitOracleForEveryTierAndCount) {
   }
 }
 
+// The batch packer (AVX-512 where the CPU has it) and its portable twin against the bit oracle,
+// frame by frame, on random streams of 0..200 full frames whose frames mix the three tiers
+// (each frame's references drawn below a random tier's bound, some at the bound's edge), into
+// output buffers prefilled with a canary that must survive past the packed bytes.
+TEST(ReferenceFrame, BatchPackMatchesTheBitOracleOnRandomStreams) {
+  const std::uint64_t seed = 0xBA7C4;
+  SeededRandom rng(seed);
+  for (std::size_t frames = 0; frames <= 200; frames += frames < 20 ? 1 : 7) {
+    std::vector<std::uint32_t> refs(frames * kFrameRefs);
+    Bytes expected;
+    for (std::size_t f = 0; f < frames; ++f) {
+      const unsigned width = tier_width_bits(static_cast<Tier>(rng.below(3)));
+      const std::uint64_t bound = 1ull << width;
+      for (std::size_t i = 0; i < kFrameRefs; ++i) {
+        refs[f * kFrameRefs + i] = static_cast<std::uint32_t>(
+            rng.below(8) == 0 ? bound - 1 - rng.below(2) : rng.below(bound));
+      }
+      const std::vector<std::uint32_t> frame(refs.begin() + f * kFrameRefs,
+                                             refs.begin() + (f + 1) * kFrameRefs);
+      const Bytes one = oracle_frame(tier_for(frame.data(), kFrameRefs), frame);
+      expected.insert(expected.end(), one.begin(), one.end());
+    }
+    for (const bool portable : {false, true}) {
+      Bytes out(frames * frame_size_bytes(Tier::kL3, kFrameRefs) + 64, 0xA5);
+      const std::size_t n = portable ? pack_full_frames_scalar(refs.data(), frames, out.data())
+                                     : pack_full_frames(refs.data(), frames, out.data());
+      ASSERT_EQ(n, expected.size()) << "seed " << seed << " frames " << frames;
+      ASSERT_EQ(Bytes(out.begin(), out.begin() + n), expected)
+          << "seed " << seed << " frames " << frames << (portable ? " portable" : " dispatched");
+      for (std::size_t i = n; i < out.size(); ++i) {
+        ASSERT_EQ(out[i], 0xA5) << "wrote past the frames at byte " << i << ", frames " << frames;
+      }
+    }
+  }
+}
+
 TEST(ReferenceStream, OneWindowOfSixtyFourL1References) {
   const auto refs = iota_refs(0, 64);
   const Bytes stream = encode_references(refs.data(), refs.size(), /*sync_log2=*/6);
