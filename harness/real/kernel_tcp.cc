@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,6 +25,13 @@
 namespace wirelab::real {
 namespace {
 constexpr std::size_t kChunkBytes = 256 * 1024;
+// A bulk flow's writes and reads: iperf3's size. The writer fills one chunk of the pattern and
+// writes it whole; the reader checks each read while it is still in its cache.
+constexpr std::size_t kBulkIoBytes = 128 * 1024;
+// A bulk flow's sockets block (one system call per write or read, as iperf3's: a non-blocking
+// socket paid a failed call and a poll each time it ran dry) for at most this long, so each side
+// still sees the run stop or reach its deadline.
+constexpr Duration kBlockingTimeout = std::chrono::milliseconds(20);
 // IPv4 (20) + TCP (20) + the timestamp option Linux puts on every segment (12).
 constexpr std::uint64_t kIpTcpHeaderBytes = 52;
 constexpr Duration kRttSampleInterval = std::chrono::milliseconds(1);
@@ -70,6 +78,22 @@ bool wait_for(int fd, short events, RunControl& control, int max_wait_ms = -1) {
 
 void set_nonblocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
+// A blocking socket's send or receive returns after kBlockingTimeout at most (EAGAIN, or what
+// it moved so far).
+void set_blocking_timeout(int fd, int option) {
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(kBlockingTimeout).count();
+  const timeval timeout{static_cast<time_t>(us / 1000000), static_cast<suseconds_t>(us % 1000000)};
+  if (setsockopt(fd, SOL_SOCKET, option, &timeout, sizeof timeout) != 0) fail("setsockopt(SO_SNDTIMEO/SO_RCVTIMEO)");
+}
+
+// Whether a blocking loop should end: the run stopped, or its deadline passed (then marked).
+bool run_over(RunControl& control, Timestamp now) {
+  if (control.stopped()) return true;
+  if (now < control.deadline()) return false;
+  control.time_out();
+  return true;
+}
+
 tcp_info read_tcp_info(int fd) {
   tcp_info info{};
   socklen_t len = sizeof info;
@@ -81,10 +105,11 @@ void reader(int listener, std::optional<std::uint64_t> bulk_bytes, const BulkCon
             FlowRecord& record, RunControl& control) {
   try {
     if (!wait_for(listener, POLLIN, control)) return;
-    Fd conn(accept4(listener, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+    Fd conn(accept4(listener, nullptr, nullptr, SOCK_CLOEXEC));  // blocking
     if (conn.get() < 0) fail("accept");
+    set_blocking_timeout(conn.get(), SO_RCVTIMEO);
     BulkContentCheck check(content, bulk_bytes.value_or(UINT64_MAX));
-    std::vector<std::uint8_t> buffer(kChunkBytes);
+    std::vector<std::uint8_t> buffer(kBulkIoBytes);
     Timestamp next_sample = monotonic_now() + kSeriesInterval;
     std::uint64_t delivered_at_sample = 0;
     for (;;) {
@@ -101,11 +126,10 @@ void reader(int listener, std::optional<std::uint64_t> bulk_bytes, const BulkCon
         record.done = true;
         control.stop();
         return;
-      } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        if (!wait_for(conn.get(), POLLIN, control)) return;
-      } else if (errno != EINTR) {
+      } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         fail("read(TCP)");
       }
+      if (run_over(control, t)) return;
       if (t >= next_sample) {
         const double interval_s = to_seconds(t - (next_sample - kSeriesInterval));
         record.receiver_series.push_back({"goodput_bps", control.seconds_since_start(t),
@@ -158,25 +182,26 @@ void writer(int conn, std::optional<std::uint64_t> bulk_bytes, const BulkContent
             FlowRecord& record, RunControl& control) {
   TcpInfoSampler sampler(conn, record, control);
   const std::uint64_t total = bulk_bytes.value_or(UINT64_MAX);
-  std::vector<std::uint8_t> chunk(kChunkBytes);
+  set_blocking_timeout(conn, SO_SNDTIMEO);
+  std::vector<std::uint8_t> chunk(kBulkIoBytes);
   std::uint64_t written = 0, chunk_offset = 0;
   std::size_t chunk_size = 0;
   while (written < total) {
     if (written >= chunk_offset + chunk_size) {
       chunk_offset = written;
-      chunk_size = static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBytes, total - written));
+      chunk_size = static_cast<std::size_t>(std::min<std::uint64_t>(kBulkIoBytes, total - written));
       content.fill(chunk_offset, MutableByteView(chunk.data(), chunk_size));
     }
     const std::size_t skip = static_cast<std::size_t>(written - chunk_offset);
-    const ssize_t n = write(conn, chunk.data() + skip, chunk_size - skip);
+    const ssize_t n = send(conn, chunk.data() + skip, chunk_size - skip, MSG_NOSIGNAL);
     if (n > 0) {
       written += static_cast<std::uint64_t>(n);
-    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      if (!wait_for(conn, POLLOUT, control)) break;
-    } else if (errno != EINTR) {
+    } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
       fail("write(TCP)");
     }
-    sampler.maybe_sample(monotonic_now());
+    const Timestamp t = monotonic_now();
+    if (run_over(control, t)) break;
+    sampler.maybe_sample(t);
   }
   if (written == total) shutdown(conn, SHUT_WR);
   // Keep sampling while the last window drains, until the reader has everything.
@@ -407,7 +432,6 @@ void run_kernel_tcp_flow(const std::string& kernel_cc, std::uint32_t link_mtu, c
     reading = std::thread(reader, listener.get(), bulk_bytes, std::cref(content), std::ref(record), std::ref(control));
     record.start_s = control.seconds_since_start(monotonic_now());
     if (connect(conn.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) fail("connect(TCP)");
-    set_nonblocking(conn.get());
     writer(conn.get(), bulk_bytes, content, record, control);
   } catch (const std::exception& e) {
     control.fail(std::string("tcp writer: ") + e.what());

@@ -84,11 +84,17 @@ void BulkContentCheck::feed(ByteView bytes) {
     // Bytes past the expected end are a mismatch whatever they hold.
     const std::uint64_t in_range = received_ < expected_ ? std::min<std::uint64_t>(n, expected_ - received_) : 0;
     if (in_range < n) mismatch_ = true;
-    if (in_range > 0) {
-      content_.fill(received_, MutableByteView(scratch_.get(), static_cast<std::size_t>(in_range)));
-      if (std::memcmp(scratch_.get(), bytes.data + i, static_cast<std::size_t>(in_range)) != 0) mismatch_ = true;
+    if (const BulkPattern* pattern = content_.pattern()) {
+      if (!digest_.feed_checked(ByteView(bytes.data + i, static_cast<std::size_t>(in_range)), pattern))
+        mismatch_ = true;
+      digest_.feed(ByteView(bytes.data + i + in_range, n - static_cast<std::size_t>(in_range)));
+    } else {
+      if (in_range > 0) {
+        content_.fill(received_, MutableByteView(scratch_.get(), static_cast<std::size_t>(in_range)));
+        if (std::memcmp(scratch_.get(), bytes.data + i, static_cast<std::size_t>(in_range)) != 0) mismatch_ = true;
+      }
+      digest_.feed(ByteView(bytes.data + i, n));
     }
-    digest_.feed(ByteView(bytes.data + i, n));
     received_ += n;
     i += n;
   }

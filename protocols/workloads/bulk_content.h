@@ -48,6 +48,10 @@ class BulkContent {
   // versioned: whether piece `index` is the old version's chunk (false for other modes).
   bool piece_kept(std::uint64_t index) const;
 
+  // The random mode's BulkPattern (what every byte is compared with in one pass); null for the
+  // other modes, whose check fills the expected bytes and compares them.
+  const BulkPattern* pattern() const { return data_.mode == BulkDataMode::kRandom ? &random_ : nullptr; }
+
   const BulkData& data() const { return data_; }
   std::uint64_t content_seed() const { return content_seed_; }
 
@@ -61,7 +65,9 @@ class BulkContent {
 };
 
 // Checks an in-order byte stream against a BulkContent and keeps its StreamDigest (the same
-// digest as BulkIntegrityCheck's). integrity_ok() holds when exactly `expected_bytes`
+// digest as BulkIntegrityCheck's). The random mode compares and digests in one vectorised pass
+// (StreamDigest::feed_checked); zeros and versioned fill the expected bytes into a scratch
+// buffer, memcmp, then digest: a second pass, slower but not by much. integrity_ok() holds when exactly `expected_bytes`
 // arrived, each equal to the content, and the stream ended (finish() called) right there.
 class BulkContentCheck {
  public:
