@@ -65,6 +65,10 @@ PfsConfig config_from_options(const std::map<std::string, std::string>& options,
       } catch (const std::invalid_argument& e) {
         throw PfsOptionError("pfs option 'fec': " + std::string(e.what()));
       }
+      if (c.fec.enabled() && !FecBlockEncoder::fits(c.fec.k, max_datagram_size))
+        throw PfsOptionError("pfs option 'fec': " + value + " leaves a packet under " +
+                             std::to_string(FecBlockEncoder::kMinSourcePayload) + " bytes of data at " +
+                             std::to_string(max_datagram_size) + "-byte datagrams; use a smaller K");
     } else if (key == "fec_interleave") {
       const double v = number(key, value);
       if (v < 1 || v > 64 || v != std::floor(v)) throw bad();
