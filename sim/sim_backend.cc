@@ -39,6 +39,7 @@
 #include "protocols/workloads/bulk_content.h"
 #include "sim/endpoint_application.h"
 #include "sim/hosted_transport.h"
+#include "sim/multicast_run.h"
 #include "sim/tcp_baseline.h"
 #include "sim/tcp_session.h"
 #include "sim/topology.h"
@@ -252,7 +253,7 @@ RunResult failed(std::string error) {
 // The skeleton every protocol shares. `is_udp` selects the UDP metrics.
 RunResult run_flows(const RunSpec& spec, const FlowInstaller& install, bool is_udp) {
   if (spec.workload.kind == WorkloadSpec::Kind::kMulticast)
-    return failed("the sim backend does not run workload kind multicast yet");
+    return failed("workload kind multicast runs on protocol pfs only (sim/multicast_run.h)");
   if (is_udp && spec.workload.kind != WorkloadSpec::Kind::kBulk)
     return failed("udp carries workload kind bulk only (rpc and stream need a reliable transport: pfs, tcp, quic)");
   if (spec.topology.kind == TopologySpec::Kind::kStar)
@@ -446,6 +447,7 @@ RunResult run_hosted(const RunSpec& spec, const TransportFactory& factory) {
 
 RunResult run(const RunSpec& spec) {
   try {
+    if (spec.workload.kind == WorkloadSpec::Kind::kMulticast) return run_multicast(spec);
     if (spec.protocol.name == "tcp") return run_tcp(spec);
     if (spec.protocol.name == "udp") return run_udp(spec);
     if (spec.protocol.name == "pfs") {

@@ -8,6 +8,7 @@
 #include "ns3/internet-module.h"
 #include "ns3/simulator.h"
 #include "sim/per_ack_rate_sampler.h"
+#include "sim/tcp_cubic.h"
 
 namespace wirelab::sim {
 namespace {
@@ -16,7 +17,10 @@ constexpr std::uint32_t kWriteChunkBytes = 64 * 1024;
 
 std::optional<ns3::TypeId> congestion_control(const std::string& cc) {
   static const std::map<std::string, ns3::TypeId (*)()> known = {
-      {"newreno", &ns3::TcpNewReno::GetTypeId}, {"cubic", &ns3::TcpCubic::GetTypeId},
+      // `cubic` is RFC 9438 Cubic as Linux runs it (sim/tcp_cubic.h); ns-3.37's own TcpCubic,
+      // which lacks the Reno-friendly region, stays available as ns3-cubic.
+      {"newreno", &ns3::TcpNewReno::GetTypeId}, {"cubic", &TcpRfc9438Cubic::GetTypeId},
+      {"ns3-cubic", &ns3::TcpCubic::GetTypeId},
       {"bbr", &ns3::TcpBbr::GetTypeId},         {"ns3-bbr", &ns3::TcpBbr::GetTypeId},
       {"linux-reno", &ns3::TcpLinuxReno::GetTypeId},
       {"vegas", &ns3::TcpVegas::GetTypeId},
@@ -32,7 +36,7 @@ std::optional<std::string> configure_tcp(const RunSpec& spec) {
   const std::string cc = cc_option ? *cc_option : "cubic";  // Linux's default
   const auto type = congestion_control(cc);
   if (!type)
-    return "unknown tcp cc '" + cc + "' (sim supports newreno, cubic, bbr, ns3-bbr, linux-reno, vegas)";
+    return "unknown tcp cc '" + cc + "' (sim supports newreno, cubic, ns3-cubic, bbr, ns3-bbr, linux-reno, vegas)";
   using ns3::Config::SetDefault;
   SetDefault("ns3::TcpL4Protocol::SocketType", ns3::TypeIdValue(*type));
   SetDefault("ns3::TcpSocket::SegmentSize", ns3::UintegerValue(spec.link.mtu - kTcpIpOverheadBytes));

@@ -437,6 +437,35 @@ void resolve_reverse(const Parser& p, PointState& s) {
   for (const auto& [key, node] : s.reverse) link_handlers().at(key)(p, node, "link.reverse." + key, s.spec.reverse);
 }
 
+// Workload kind multicast: one sender to topology.flows receivers on a star, hosted by sim for
+// PFS only (sim/multicast_run.h), which reads pfs's `fec` option and no other.
+void check_multicast(const Parser& p, const YAML::Node& root, const RunSpec& spec, const ProtocolSpec& protocol,
+                     const YAML::Node& protocol_node) {
+  const YAML::Node& r = root;
+  const YAML::Node workload = r["workload"];
+  const YAML::Node topology = r["topology"];
+  const bool multicast = spec.workload.kind == WorkloadSpec::Kind::kMulticast;
+  const bool star = spec.topology.kind == TopologySpec::Kind::kStar;
+  if (star && !multicast)
+    p.fail(topology, "topology.kind", "topology star carries workload kind multicast only (topology.flows receivers)");
+  if (!multicast) return;
+  if (!star)
+    p.fail(workload, "workload.kind", "workload kind multicast needs topology.kind: star (one sender, topology.flows receivers)");
+  if (!spec.workload.bytes)
+    p.fail(workload, "workload.bytes", "workload kind multicast needs bytes (the content every receiver gets)");
+  if (spec.backend != Backend::kSim)
+    p.fail(r["backend"] ? r["backend"] : workload, "workload.kind",
+           std::string("workload kind multicast is not supported on backend ") + backend_name(spec.backend) +
+               " (sim only)");
+  if (protocol.name != "pfs")
+    p.fail(protocol_node, "protocols", "protocol '" + protocol.name +
+                                           "' does not run workload kind multicast; only pfs does (PFS multicast)");
+  for (const auto& [key, _] : protocol.options)
+    if (key != "fec")
+      p.fail(protocol_node, "protocols.pfs." + key,
+             "pfs option '" + key + "' does not apply to workload kind multicast (it takes fec only)");
+}
+
 Backend parse_backend(const std::string& name) {
   if (name == "sim") return Backend::kSim;
   if (name == "real") return Backend::kReal;
@@ -521,6 +550,7 @@ Scenario parse_scenario_text(const std::string& path, const std::string& text, c
   struct Variant {
     ProtocolSpec spec;
     nlohmann::json options;
+    YAML::Node node;  // the protocols[] entry, for errors that name it
   };
   std::vector<Variant> variants;
   std::set<std::string> labels;
@@ -528,6 +558,7 @@ Scenario parse_scenario_text(const std::string& path, const std::string& text, c
     const YAML::Node entry = protocols[i];
     const std::string field = "protocols[" + std::to_string(i) + "]";
     Variant v;
+    v.node = entry;
     // yaml-cpp's Node::operator= rebinds shared storage (it would rewrite `entry`), so every
     // node here is initialised once and never assigned.
     const bool with_options = entry.IsMap() && entry.size() == 1;
@@ -634,6 +665,7 @@ Scenario parse_scenario_text(const std::string& path, const std::string& text, c
     if (state.spec.topology.kind == TopologySpec::Kind::kPointToPoint && state.spec.topology.flows != 1)
       p.fail(root["topology"], "topology.flows", "a point-to-point topology carries one flow; use kind: dumbbell");
     for (const auto& v : variants) {
+      check_multicast(p, root, state.spec, v.spec, v.node);
       for (std::uint64_t seed : sc.seeds) {
         PlannedRun run;
         run.spec = state.spec;

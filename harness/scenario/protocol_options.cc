@@ -31,7 +31,7 @@ const std::vector<std::string>& known_protocols() {
 }
 
 const std::vector<std::string>& sim_tcp_congestion_controls() {
-  static const std::vector<std::string> names = {"newreno", "cubic", "bbr", "linux-reno", "vegas"};
+  static const std::vector<std::string> names = {"newreno", "cubic", "bbr", "linux-reno", "vegas", "ns3-cubic", "ns3-bbr"};
   return names;
 }
 

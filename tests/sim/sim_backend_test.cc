@@ -121,8 +121,16 @@ TEST(SimBackend, UnsupportedCombinationsFailWithAMessage) {
   EXPECT_EQ(udp.status, RunResult::Status::kFailed);
   EXPECT_NE(udp.error.find("bulk only"), std::string::npos) << udp.error;
   RunSpec multicast = bulk_spec("pfs", "", 1000);
-  multicast.workload.kind = WorkloadSpec::Kind::kMulticast;
-  EXPECT_EQ(run(multicast).status, RunResult::Status::kFailed);
+  multicast.workload.kind = WorkloadSpec::Kind::kMulticast;  // on point-to-point: multicast needs a star
+  const RunResult no_star = run(multicast);
+  EXPECT_EQ(no_star.status, RunResult::Status::kFailed);
+  EXPECT_NE(no_star.error.find("topology star"), std::string::npos) << no_star.error;
+  multicast.topology.kind = TopologySpec::Kind::kStar;
+  multicast.topology.flows = 3;
+  const RunResult ok = run(multicast);
+  EXPECT_EQ(ok.status, RunResult::Status::kOk) << ok.error;
+  EXPECT_EQ(ok.find("integrity_ok")->value, 1);
+  EXPECT_NE(ok.find("completion_s_r2"), nullptr);
   const RunResult sctp = run(bulk_spec("sctp", "", 1000));
   EXPECT_EQ(sctp.status, RunResult::Status::kFailed);
   EXPECT_NE(sctp.error.find("sctp"), std::string::npos);
