@@ -19,6 +19,12 @@ enum class Backend { kSim, kReal, kEmu };
 
 enum class JitterDistribution { kUniform, kNormal, kPareto };
 
+// One step of `link.loss_schedule`: from start_s (link time) on, Bernoulli loss p.
+struct LossPhase {
+  double start_s = 0;
+  double p = 0;
+};
+
 struct LossSpec {
   enum class Model { kBernoulli, kGilbertElliott };
   Model model = Model::kBernoulli;
@@ -26,6 +32,9 @@ struct LossSpec {
   double r = 1;            // Gilbert-Elliott: P(bad -> good)
   double loss_good = 0;    // Gilbert-Elliott: loss probability in the good state
   double loss_bad = 1;     // Gilbert-Elliott: loss probability in the bad state
+  // link.loss_schedule: piecewise-constant Bernoulli loss over time (first phase at 0, starts
+  // strictly increasing). When set, it replaces `p` (the parser keeps the two exclusive).
+  std::vector<LossPhase> schedule;
 };
 
 struct QueueSpec {
@@ -149,6 +158,9 @@ struct RunResult {
   std::vector<Metric> metrics;
   std::vector<SeriesPoint> series;
   std::vector<Artifact> artifacts;
+  // Log lines the run produced (PFS adaptive tuning's decisions); the runner writes them to a
+  // file beside the database and records it as an artifact of kind `log`.
+  std::vector<std::string> log;
 
   void add(std::string name, double value, std::string unit) {
     metrics.push_back({std::move(name), value, std::move(unit)});

@@ -107,6 +107,7 @@ void EndpointApplication::record_progress(Timestamp t) {
   const workloads::WorkloadRecord& work = endpoint_->session().record();
   if (!work.error.empty() && record_->error.empty()) record_->error = work.error;
   if (role_ == Role::kClient) {
+    while (auto note = endpoint_->transport().poll_note()) record_->notes.push_back(std::move(*note));
     const TransportStats stats = endpoint_->transport().stats();
     record_->retransmitted_bytes = stats.retransmitted_bytes;
     record_->retransmissions_counted = stats.counts_retransmissions;

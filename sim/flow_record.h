@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "protocols/core/endpoint.h"
 #include "protocols/workloads/session.h"
 
 namespace wirelab::sim {
@@ -29,6 +30,9 @@ struct FlowRecord {
   // IP packets the sender emitted towards the receiver: the hosted transport's datagrams, ns-3
   // TCP's segments (data, pure ACKs, SYN, FIN: its Tx trace), the UDP sender's datagrams.
   std::uint64_t packets_sent = 0;
+  // What the sending transport asked to record (PFS adaptive tuning's decisions): series points
+  // and log lines, in order.
+  std::vector<TransportNote> notes;
   // PFS FEC: repair bytes the sender sent, packets the receiver rebuilt from repair.
   std::uint64_t fec_repair_bytes = 0;
   std::uint64_t fec_recovered_packets = 0;

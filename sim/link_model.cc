@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "ns3/packet.h"
+#include "ns3/simulator.h"
 
 namespace wirelab::sim {
 
@@ -19,6 +20,31 @@ void BernoulliLoss::configure(double p, std::uint64_t seed) {
 }
 
 bool BernoulliLoss::DoCorrupt(ns3::Ptr<ns3::Packet>) { return random_.bernoulli(p_); }
+
+ns3::TypeId ScheduledBernoulliLoss::GetTypeId() {
+  static ns3::TypeId tid = ns3::TypeId("wirelab::sim::ScheduledBernoulliLoss")
+                               .SetParent<ns3::ErrorModel>()
+                               .SetGroupName("Wirelab");
+  return tid;
+}
+
+void ScheduledBernoulliLoss::configure(std::vector<LossPhase> schedule, std::uint64_t seed) {
+  schedule_ = std::move(schedule);
+  random_ = SeededRandom(seed);
+}
+
+double ScheduledBernoulliLoss::probability_at(const std::vector<LossPhase>& schedule, double t_s) {
+  double p = 0;
+  for (const LossPhase& phase : schedule) {
+    if (phase.start_s > t_s) break;
+    p = phase.p;
+  }
+  return p;
+}
+
+bool ScheduledBernoulliLoss::DoCorrupt(ns3::Ptr<ns3::Packet>) {
+  return random_.bernoulli(probability_at(schedule_, ns3::Simulator::Now().GetSeconds()));
+}
 
 ns3::TypeId GilbertElliottLoss::GetTypeId() {
   static ns3::TypeId tid = ns3::TypeId("wirelab::sim::GilbertElliottLoss")
@@ -44,6 +70,14 @@ bool GilbertElliottLoss::DoCorrupt(ns3::Ptr<ns3::Packet>) {
 }
 
 ns3::Ptr<ns3::ErrorModel> make_loss_model(const LossSpec& spec, std::uint64_t seed) {
+  if (!spec.schedule.empty()) {
+    bool any = false;
+    for (const LossPhase& phase : spec.schedule) any = any || phase.p > 0;
+    if (!any) return nullptr;
+    auto model = ns3::CreateObject<ScheduledBernoulliLoss>();
+    model->configure(spec.schedule, seed);
+    return model;
+  }
   if (spec.model == LossSpec::Model::kBernoulli) {
     if (spec.p <= 0) return nullptr;
     auto model = ns3::CreateObject<BernoulliLoss>();

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "harness/run_spec.h"
 #include "ns3/error-model.h"
@@ -29,6 +30,26 @@ class BernoulliLoss : public ns3::ErrorModel {
   void DoReset() override {}
 
   double p_ = 0;
+  SeededRandom random_;
+};
+
+// Bernoulli loss whose probability changes at given times (link.loss_schedule): a packet that
+// reaches the receiving device at simulated time t is lost with the p of the last phase that
+// started at or before t. One draw per packet, so the stream position stays a function of the
+// packet count, as in BernoulliLoss. In emu the link's clock starts with the emulator.
+class ScheduledBernoulliLoss : public ns3::ErrorModel {
+ public:
+  static ns3::TypeId GetTypeId();
+  ScheduledBernoulliLoss() : random_(0) {}
+  void configure(std::vector<LossPhase> schedule, std::uint64_t seed);
+  // The scheduled p at t_s (schedule sorted by start, first start 0).
+  static double probability_at(const std::vector<LossPhase>& schedule, double t_s);
+
+ private:
+  bool DoCorrupt(ns3::Ptr<ns3::Packet> p) override;
+  void DoReset() override {}
+
+  std::vector<LossPhase> schedule_;
   SeededRandom random_;
 };
 

@@ -337,6 +337,12 @@ RunResult run_flows(const RunSpec& spec, const FlowInstaller& install, bool is_u
       result.add("wire_payload_ratio", static_cast<double>(wire.bytes()) / static_cast<double>(delivered), "1");
   }
   result.add("sim_events", static_cast<double>(ns3::Simulator::GetEventCount()), "count");
+  for (const auto& f : flows) {
+    for (const TransportNote& note : f.notes) {
+      for (const auto& [name, value] : note.series) result.series.push_back({name, to_seconds(note.at), value});
+      if (!note.line.empty()) result.log.push_back(note.line);
+    }
+  }
   // A timed transfer (no `bytes`) is supposed to run until duration_s.
   if (!all_done && (spec.workload.bytes || is_request_workload(spec.workload))) {
     result.status = RunResult::Status::kTimeout;

@@ -22,6 +22,7 @@
 #include "harness/runner/benchmark_results.h"
 #include "harness/runner/campaign.h"
 #include "harness/scenario/scenario.h"
+#include "harness/runner/phase_metrics.h"
 #include "harness/store/results_store.h"
 #include "sim/sim_backend.h"
 
@@ -137,7 +138,11 @@ int verb_run(const std::vector<std::string>& files, const std::string& db, unsig
     options.interactive_progress = isatty(STDERR_FILENO);
     options.capture_root = capture_root;
     // Each run goes to its own backend (a scenario may sweep `backend`).
-    const BackendFn dispatch = [&backends](const RunSpec& spec) { return (*backend_for(backends, spec.backend))(spec); };
+    const BackendFn dispatch = [&backends](const RunSpec& spec) {
+      RunResult result = (*backend_for(backends, spec.backend))(spec);
+      add_phase_metrics(spec, result);  // goodput_bps_phaseN under a link.loss_schedule
+      return result;
+    };
     const CampaignOutcome outcome = run_campaign(sc, store, dispatch, options);
     std::printf("\n%s — campaign %lld, database %s\n%s", sc.name.c_str(), static_cast<long long>(outcome.campaign_id),
                 db.c_str(), outcome.table.c_str());

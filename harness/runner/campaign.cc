@@ -217,7 +217,21 @@ CampaignOutcome run_campaign(const Scenario& scenario, ResultsStore& store, cons
         metrics.push_back({"wall_seconds", done.wall_seconds, "s"});
         metrics.push_back({"cpu_seconds", done.cpu_seconds, "s"});
         metrics.push_back({"peak_rss_bytes", done.peak_rss_bytes, "bytes"});
-        store.store_run(record, metrics, done.result.series, done.result.artifacts);
+        std::vector<Artifact> artifacts = done.result.artifacts;
+        if (!done.result.log.empty()) {
+          // logs/<campaign>/<run stem>.log beside the database (PFS adaptive tuning's decisions).
+          const auto dir = std::filesystem::absolute(std::filesystem::path(store.path()).parent_path() / "logs" /
+                                                     std::to_string(outcome.campaign_id))
+                               .lexically_normal();
+          std::error_code ec;
+          std::filesystem::create_directories(dir, ec);
+          const std::string path = capture_stem_for(dir.string(), run) + ".log";
+          std::ofstream out(path, std::ios::trunc);
+          for (const auto& line : done.result.log) out << line << '\n';
+          if (out) artifacts.push_back({"log", path});
+          else std::fprintf(stderr, "warning: cannot write the run's log to %s\n", path.c_str());
+        }
+        store.store_run(record, metrics, done.result.series, artifacts);
         progress.run_finished(record.status == "ok", run_summary(run, done));
       },
       [&] { progress.tick(); });

@@ -93,6 +93,7 @@ std::string serialize_result(const RunResult& r) {
   for (const auto& x : r.series) s.push_back({x.name, x.t_s, x.value});
   auto& a = j["artifacts"] = nlohmann::json::array();
   for (const auto& x : r.artifacts) a.push_back({x.kind, x.path});
+  if (!r.log.empty()) j["log"] = r.log;
   // Doubles survive the trip bit for bit: nlohmann prints the shortest round-tripping form.
   return j.dump();
 }
@@ -107,6 +108,7 @@ RunResult deserialize_result(const std::string& text) {
   for (const auto& x : j.at("series")) r.series.push_back({x[0].get<std::string>(), x[1].get<double>(), x[2].get<double>()});
   if (j.contains("artifacts"))
     for (const auto& x : j.at("artifacts")) r.artifacts.push_back({x[0].get<std::string>(), x[1].get<std::string>()});
+  if (j.contains("log")) r.log = j.at("log").get<std::vector<std::string>>();
   return r;
 }
 

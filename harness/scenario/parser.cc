@@ -209,6 +209,30 @@ const std::map<std::string, LinkHandler>& link_handlers() {
          l.loss = loss;
          return nlohmann::json(loss.p);
        }},
+      // [[start, p], ...]: Bernoulli loss p from `start` on (sim/link_model.h). Replaces
+      // link.loss; the scenario may name one of the two (check_loss_keys).
+      {"loss_schedule", [](const Parser& p, const YAML::Node& n, const std::string& f, LinkSpec& l) {
+         const char* form = "a list of [time, loss] pairs, e.g. [[0s, 0.001], [20s, 0.05]]";
+         if (!n.IsSequence() || n.size() == 0) p.fail(n, f, std::string("expected ") + form);
+         LossSpec loss;
+         nlohmann::json out = nlohmann::json::array();
+         for (std::size_t i = 0; i < n.size(); ++i) {
+           const YAML::Node step = n[i];
+           const std::string at = f + "[" + std::to_string(i) + "]";
+           if (!step.IsSequence() || step.size() != 2) p.fail(step, at, std::string("expected [time, loss]; the schedule is ") + form);
+           LossPhase phase;
+           phase.start_s = p.with_units(step[0], at, units::parse_time_s);
+           phase.p = p.number(step[1], at);
+           if (phase.p < 0 || phase.p > 1) p.fail(step[1], at, step[1].Scalar() + " is out of range; allowed: [0, 1]");
+           if (i == 0 && phase.start_s != 0) p.fail(step[0], at, "the first phase must start at 0s");
+           if (i > 0 && phase.start_s <= loss.schedule.back().start_s)
+             p.fail(step[0], at, "phase starts must be strictly increasing");
+           loss.schedule.push_back(phase);
+           out.push_back({phase.start_s, phase.p});
+         }
+         l.loss = loss;
+         return out;
+       }},
       {"queue", [](const Parser& p, const YAML::Node& n, const std::string& f, LinkSpec& l) {
          const auto q = p.with_units(n, f, units::parse_queue);
          if (q.value == 0) p.fail(n, f, "a queue limit must be > 0");
@@ -466,6 +490,34 @@ void check_multicast(const Parser& p, const YAML::Node& root, const RunSpec& spe
              "pfs option '" + key + "' does not apply to workload kind multicast (it takes fec only)");
 }
 
+// link.loss and link.loss_schedule both set the loss of a direction; a scenario names one of
+// them (in the file or as a sweep axis), so no point silently drops the other. Const lookups
+// only, and no node assignment (see the note on yaml-cpp node assignment below).
+void check_loss_keys(const Parser& p, const YAML::Node& root) {
+  const YAML::Node link = root["link"];
+  const YAML::Node reverse = link && link.IsMap() ? link["reverse"] : YAML::Node();
+  const YAML::Node sweep = root["sweep"];
+  for (const bool forward : {true, false}) {
+    const std::string prefix = forward ? "link." : "link.reverse.";
+    const YAML::Node& section = forward ? link : reverse;
+    std::optional<YAML::Node> loss, schedule;
+    if (section && section.IsMap()) {
+      if (section["loss"]) loss.emplace(section["loss"]);
+      if (section["loss_schedule"]) schedule.emplace(section["loss_schedule"]);
+    }
+    if (sweep && sweep.IsMap()) {
+      for (auto it = sweep.begin(); it != sweep.end(); ++it) {
+        if (it->first.Scalar() == prefix + "loss" && !loss) loss.emplace(it->first);
+        if (it->first.Scalar() == prefix + "loss_schedule" && !schedule) schedule.emplace(it->first);
+      }
+    }
+    if (loss && schedule)
+      p.fail(*schedule, prefix + "loss_schedule",
+             prefix + "loss and " + prefix + "loss_schedule are exclusive (the schedule sets the loss over time); "
+             "remove one (line " + std::to_string(loss->Mark().line + 1) + " sets " + prefix + "loss)");
+  }
+}
+
 Backend parse_backend(const std::string& name) {
   if (name == "sim") return Backend::kSim;
   if (name == "real") return Backend::kReal;
@@ -620,6 +672,8 @@ Scenario parse_scenario_text(const std::string& path, const std::string& text, c
       sc.sweep.push_back(std::move(axis));
     }
   }
+
+  check_loss_keys(p, root);
 
   // The base point: defaults, then every section as written.
   PointState base;

@@ -17,6 +17,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "protocols/core/bytes.h"
 #include "protocols/core/time.h"
@@ -80,6 +82,14 @@ struct TransportStats {
   double pacing_rate_bps = 0;
 };
 
+// A decision a transport made that its host should record (PFS adaptive tuning): values for
+// the run's time series at `at`, and one log line saying what was decided and why.
+struct TransportNote {
+  Timestamp at;
+  std::vector<std::pair<std::string, double>> series;  // series name -> value
+  std::string line;
+};
+
 // The application's half of a connection: ordered byte streams and the events about them.
 // Workloads (protocols/workloads) are written against this alone, so the same application runs
 // over a sans-IO Transport (PFS, QUIC) and over a kernel or ns-3 TCP byte stream multiplexed by
@@ -107,6 +117,8 @@ class Transport : public Endpoint, public StreamApi {
   virtual void close(Timestamp now) = 0;
   virtual bool is_closed() const = 0;
   virtual TransportStats stats() const = 0;
+  // Notes to record, oldest first; nullopt when there are none (most transports never have any).
+  virtual std::optional<TransportNote> poll_note() { return std::nullopt; }
 };
 
 }  // namespace wirelab

@@ -1,5 +1,7 @@
 #include "protocols/pfs/connection.h"
 
+#include "protocols/pfs/tuning.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -38,7 +40,15 @@ Connection::Connection(const PfsConfig& config, Role role, std::uint64_t seed)
   advertised_max_data_ = config.connection_receive_window;
   if (config.encoding == Encoding::kRefs) encoding_ = std::make_unique<ContentEncoding>(config.document_seed);
   set_fec(config.fec);
+  if (config.adaptive && role == Role::kClient) {
+    tuner_ = std::make_unique<TuningController>(config);
+    set_fec(tuner_->initial_arm().fec);
+  }
 }
+
+Connection::~Connection() = default;
+
+std::optional<TransportNote> Connection::poll_note() { return tuner_ ? tuner_->poll_note() : std::nullopt; }
 
 void Connection::set_fec(fec::RsParams params) {
   // Validated here too: a controller's bad choice must not reach the codec half-applied.
@@ -419,6 +429,7 @@ void Connection::on_ack_frame(Timestamp now, const AckFrame& ack) {
       auto it = streams_.find(c.stream_id);
       if (it == streams_.end()) continue;
       it->second.send.on_acked(c.offset, c.length, c.fin);
+      stream_bytes_acked_ += c.length;
       if (it->second.send.fin_written()) retire_if_done(c.stream_id);
     }
     if (p.in_flight) {
@@ -455,6 +466,7 @@ void Connection::on_ack_frame(Timestamp now, const AckFrame& ack) {
   event.bytes_in_flight = sent_.bytes_in_flight();
   event.total_delivered = delivered_;
   cc_->on_ack(event);
+  if (tuner_) tuner_->on_ack(now, *this);
   pto_count_ = 0;
   notify_writable();
   check_drained();

@@ -24,6 +24,8 @@
 
 namespace wirelab::pfs {
 
+class TuningController;
+
 class Connection : public Transport {
  public:
   // RFC 9002's constants.
@@ -33,6 +35,7 @@ class Connection : public Transport {
   static constexpr std::size_t kMaxAckRanges = 32;
 
   Connection(const PfsConfig& config, Role role, std::uint64_t seed);
+  ~Connection() override;
 
   void on_datagram(Timestamp now, ByteView datagram) override;
   void on_timeout(Timestamp now) override;
@@ -48,6 +51,7 @@ class Connection : public Transport {
   void close(Timestamp now) override;
   bool is_closed() const override { return state_ == State::kClosed; }
   TransportStats stats() const override;
+  std::optional<TransportNote> poll_note() override;
 
   // Hooks for an in-connection controller (adaptive tuning; docs/protocols/pfs-fec.md).
   // FEC parameters for new blocks: a block being filled keeps the parameters it started with.
@@ -63,6 +67,8 @@ class Connection : public Transport {
   Duration min_rtt() const { return rtt_.min(); }
   // Lost / sent packets over the last 500 to 1000 sends, FEC-repaired losses included.
   double loss_rate() const { return loss_rate_.rate(); }
+  // Stream payload bytes acknowledged by the peer so far (goodput as the sender sees it).
+  std::uint64_t stream_bytes_acked() const { return stream_bytes_acked_; }
 
  private:
   enum class State { kIdle, kHandshaking, kEstablished, kClosed };
@@ -168,6 +174,8 @@ class Connection : public Transport {
   fec::RsParams fec_next_;                 // what the next FEC block uses
   std::uint32_t window_cap_packets_ = 0;   // 0: no cap
   LossRateEstimator loss_rate_;
+  std::uint64_t stream_bytes_acked_ = 0;
+  std::unique_ptr<TuningController> tuner_;  // pfs: {adaptive: true} (tuning.h); null otherwise
   FecBlockEncoder fec_tx_;
   FecBlockDecoder fec_rx_;
   bool fec_rx_active_ = false;             // keep payloads: FEC configured here or repair seen

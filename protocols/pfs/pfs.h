@@ -8,6 +8,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "protocols/core/endpoint.h"
 #include "protocols/core/time.h"
@@ -21,6 +22,15 @@ enum class CcAlgorithm { kNewReno, kCubic, kAimd, kBbr };
 // How stream content travels: as itself, or as a reference stream through the run's shared
 // document (content_encoding.h).
 enum class Encoding { kNone, kRefs };
+
+// One setting adaptive tuning may choose (protocols/pfs/tuning.h): an FEC code and a window cap.
+struct TuningArm {
+  fec::RsParams fec;                  // off: k = m = 0
+  double window_bdp = 0;              // window cap in estimated BDPs (0: the controller's window)
+  std::string label() const;          // "rs(10,2)", or "rs(10,2)+w1.5" with a cap
+};
+// Parses "off rs(10,1) rs(10,2)+w1.5" (space-separated arm labels); throws std::invalid_argument.
+std::vector<TuningArm> parse_tuning_arms(const std::string& text);
 
 struct PfsConfig {
   std::size_t max_datagram_size = 1472;       // UDP payload: MTU - 20 (IPv4) - 8 (UDP)
@@ -44,6 +54,10 @@ struct PfsConfig {
   // Blocks filled round-robin at once, so a burst of up to fec_interleave * m consecutive source
   // packets costs each block at most m of them. 1 = no interleaving.
   std::uint32_t fec_interleave = 1;
+  // Adaptive tuning (docs/protocols/pfs-adaptive.md): an online learner picks the FEC code and
+  // window cap from the measured loss and RTT; the sender starts on the first arm.
+  bool adaptive = false;
+  std::vector<TuningArm> adaptive_arms;  // empty: the default arms (off, rs(10,1), rs(10,2), rs(10,4))
 };
 
 // Thrown by config_from_options for an unknown key or a bad value; the message names the key

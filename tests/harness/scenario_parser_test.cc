@@ -218,6 +218,71 @@ TEST(ScenarioParser, GilbertElliottAndReverseOverrides) {
   EXPECT_DOUBLE_EQ(s.reverse.delay_s, s.link.delay_s);
 }
 
+// The contract example with `loss:` (line 16) replaced by `schedule_line` and no sweep over loss.
+std::string with_schedule(const std::string& schedule_line) {
+  std::string text = variant("loss: 0.01", schedule_line);
+  text.erase(text.find("  link.loss: ["), std::string("  link.loss: [0, 0.005, 0.02, 0.05]\n").size());
+  return text;
+}
+
+TEST(ScenarioParser, LossScheduleParsesIntoPhases) {
+  const Scenario sc = parse_scenario_text("s.yaml", with_schedule("loss_schedule: [[0s, 0.001], [20s, 0.05], [40000ms, 0.01]]"));
+  const LossSpec& loss = sc.runs.front().spec.link.loss;
+  ASSERT_EQ(loss.schedule.size(), 3u);
+  EXPECT_DOUBLE_EQ(loss.schedule[1].start_s, 20);
+  EXPECT_DOUBLE_EQ(loss.schedule[1].p, 0.05);
+  EXPECT_DOUBLE_EQ(loss.schedule[2].start_s, 40);
+  EXPECT_DOUBLE_EQ(loss.p, 0);
+  // The reverse direction copies the forward link, schedule included, unless it sets its loss.
+  EXPECT_EQ(sc.runs.front().spec.reverse.loss.schedule.size(), 3u);
+  std::string text = with_schedule("loss_schedule: [[0s, 0.001], [20s, 0.05]]");
+  text.replace(text.find("reverse: {}"), 11, "reverse: {loss: 0}");
+  EXPECT_TRUE(parse_scenario_text("s.yaml", text).runs.front().spec.reverse.loss.schedule.empty());
+  // Sweepable: each value is a whole schedule, stored in params as [[start_s, p], ...].
+  text = variant("  link.loss: [0, 0.005, 0.02, 0.05]\n", "  link.loss_schedule: [[[0s, 0.01]], [[0s, 0], [1s, 0.1]]]\n");
+  text.erase(text.find("  loss: 0.01\n"), std::string("  loss: 0.01\n").size());
+  const Scenario swept = parse_scenario_text("s.yaml", text);
+  EXPECT_EQ(swept.points, 4u);
+  EXPECT_EQ(swept.runs.back().params.dump(), R"({"link.delay":0.025,"link.loss_schedule":[[0.0,0.0],[1.0,0.1]]})");
+}
+
+TEST(ScenarioParser, LossScheduleErrorsNameTheLine) {
+  auto e = error_of(with_schedule("loss_schedule: [[1s, 0.001], [20s, 0.05]]"));
+  EXPECT_EQ(e.line(), 16);
+  EXPECT_EQ(e.field(), "link.loss_schedule[0]");
+  EXPECT_NE(e.message().find("start at 0s"), std::string::npos) << e.what();
+
+  e = error_of(with_schedule("loss_schedule: [[0s, 0.1], [5s, 0.2], [5s, 0.3]]"));
+  EXPECT_EQ(e.field(), "link.loss_schedule[2]");
+  EXPECT_NE(e.message().find("strictly increasing"), std::string::npos) << e.what();
+
+  e = error_of(with_schedule("loss_schedule: [[0s, 1.5]]"));
+  EXPECT_EQ(e.line(), 16);
+  EXPECT_NE(e.message().find("[0, 1]"), std::string::npos) << e.what();
+
+  e = error_of(with_schedule("loss_schedule: [[0parsecs, 0.1]]"));
+  EXPECT_EQ(e.field(), "link.loss_schedule[0]");
+
+  e = error_of(with_schedule("loss_schedule: [0s, 0.1]"));
+  EXPECT_NE(e.message().find("[time, loss]"), std::string::npos) << e.what();
+
+  e = error_of(with_schedule("loss_schedule: []"));
+  EXPECT_EQ(e.field(), "link.loss_schedule");
+}
+
+TEST(ScenarioParser, LossAndLossScheduleAreExclusive) {
+  // Both in the file.
+  auto e = error_of(with_schedule("loss: 0.01\n  loss_schedule: [[0s, 0.1]]"));
+  EXPECT_EQ(e.line(), 17);
+  EXPECT_EQ(e.field(), "link.loss_schedule");
+  EXPECT_NE(e.message().find("exclusive"), std::string::npos) << e.what();
+  EXPECT_NE(e.message().find("line 16"), std::string::npos) << e.what();
+  // A schedule in the file and link.loss swept (the contract example sweeps it on line 29).
+  e = error_of(variant("loss: 0.01", "loss_schedule: [[0s, 0.1]]"));
+  EXPECT_EQ(e.line(), 16);
+  EXPECT_NE(e.message().find("line 29"), std::string::npos) << e.what();
+}
+
 TEST(ScenarioParser, InvalidYamlIsLocated) {
   const auto e = error_of("name: x\nlink: {rate: [\n");
   EXPECT_GT(e.line(), 0);

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <vector>
 
 #include "ns3/packet.h"
+#include "ns3/simulator.h"
 #include "sim/link_model.h"
 #include "sim/sim_backend.h"
 #include "tests/sim/sim_spec.h"
@@ -66,6 +68,54 @@ TEST(LinkModel, GilbertElliottLossComesInBursts) {
   }
   // P(loss | previous loss) = 1 - r = 0.75 here, far above the 3.8 % average.
   EXPECT_NEAR(static_cast<double>(loss_after_loss) / losses, 0.75, 0.03);
+}
+
+TEST(LinkModel, ScheduledLossFollowsEachPhase) {
+  // The schedule; in each phase 100k packets reach the receiver 1 s after it starts.
+  LossSpec spec;
+  spec.schedule = {{0, 0.001}, {20, 0.05}, {40, 0.01}};
+  for (std::uint64_t seed : {1, 2, 3}) {
+    auto model = make_loss_model(spec, seed);
+    ASSERT_NE(model, nullptr);
+    constexpr int kPackets = 100'000;
+    std::vector<double> observed(spec.schedule.size(), -1);
+    for (std::size_t i = 0; i < spec.schedule.size(); ++i) {
+      ns3::Simulator::Schedule(ns3::Seconds(spec.schedule[i].start_s + 1),
+                               [&observed, i, model] { observed[i] = observed_loss(model, kPackets); });
+    }
+    ns3::Simulator::Run();
+    ns3::Simulator::Destroy();
+    for (std::size_t i = 0; i < spec.schedule.size(); ++i) {
+      // Binomial: the count's standard deviation is sqrt(n p (1-p)); five of them (two-sided
+      // 6e-7 per check) plus one packet of rounding.
+      const double p = spec.schedule[i].p;
+      const double bound = 5 * std::sqrt(p * (1 - p) / kPackets) + 1.0 / kPackets;
+      EXPECT_NEAR(observed[i], p, bound) << "phase " << i << ", seed " << seed;
+    }
+  }
+}
+
+TEST(LinkModel, ScheduledLossSwitchesAtThePhaseStart) {
+  const std::vector<LossPhase> schedule = {{0, 0.001}, {20, 0.05}, {40, 0.01}};
+  EXPECT_EQ(ScheduledBernoulliLoss::probability_at(schedule, 0), 0.001);
+  EXPECT_EQ(ScheduledBernoulliLoss::probability_at(schedule, 19.999999), 0.001);
+  EXPECT_EQ(ScheduledBernoulliLoss::probability_at(schedule, 20), 0.05);
+  EXPECT_EQ(ScheduledBernoulliLoss::probability_at(schedule, 1e6), 0.01);
+  LossSpec none;
+  none.schedule = {{0, 0}, {5, 0}};
+  EXPECT_EQ(make_loss_model(none, 1), nullptr);
+}
+
+TEST(LinkModel, UdpSeesTheScheduleOnTheLink) {
+  // 10 Mbit/s of datagrams for 3 s: lossless, then 20 %, then 2 % loss, one second each. The
+  // whole run's loss is the phases' mean; ~2550 datagrams, so 0.02 is about four standard
+  // deviations of the binomial count.
+  RunSpec spec = udp_spec(10e6, 3'750'000);
+  spec.link.loss.schedule = {{0, 0}, {1, 0.2}, {2, 0.02}};
+  spec.reverse = spec.link;
+  const RunResult result = run(spec);
+  ASSERT_EQ(result.status, RunResult::Status::kOk) << result.error;
+  EXPECT_NEAR(metric(result, "loss_rate_observed"), (0 + 0.2 + 0.02) / 3, 0.02);
 }
 
 TEST(LinkModel, NoLossModelWhenNothingIsLost) {

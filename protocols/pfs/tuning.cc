@@ -1,0 +1,223 @@
+#include "protocols/pfs/tuning.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "protocols/pfs/connection.h"
+
+namespace wirelab::pfs {
+
+std::string TuningArm::label() const {
+  std::string s = fec.to_string();
+  if (window_bdp > 0) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "+w%g", window_bdp);
+    s += buf;
+  }
+  return s;
+}
+
+std::vector<TuningArm> TuningOptions::default_arms() {
+  std::vector<TuningArm> arms;
+  for (auto [k, m] : {std::pair{0, 0}, {10, 1}, {10, 2}, {10, 4}}) {
+    TuningArm arm;
+    arm.fec.k = k;
+    arm.fec.m = m;
+    arms.push_back(arm);
+  }
+  return arms;
+}
+
+AdaptiveTuner::AdaptiveTuner(TuningOptions options) : options_(std::move(options)) {
+  if (options_.arms.empty()) options_.arms = TuningOptions::default_arms();
+  ArmModel fresh;
+  fresh.a = Eigen::Matrix4d::Identity() / options_.prior_variance;
+  fresh.p = Eigen::Matrix4d::Identity() * options_.prior_variance;
+  models_.assign(options_.arms.size(), fresh);
+}
+
+Eigen::Vector4d AdaptiveTuner::context(double loss, Duration srtt, Duration min_rtt) {
+  const double l = 20 * std::clamp(loss, 0.0, 1.0);
+  double q = 0;
+  if (min_rtt.count() > 0) q = std::clamp(to_seconds(srtt) / to_seconds(min_rtt) - 1, 0.0, 2.0);
+  return Eigen::Vector4d(1, l, l * l, q);
+}
+
+double AdaptiveTuner::bound(std::size_t arm, const Eigen::Vector4d& x) const {
+  const ArmModel& m = models_[arm];
+  return m.theta.dot(x) + options_.alpha * std::sqrt(std::max(0.0, x.dot(m.p * x)));
+}
+
+void AdaptiveTuner::learn(std::size_t arm, const Eigen::Vector4d& x, double reward) {
+  ArmModel& m = models_[arm];
+  const double lambda = options_.forgetting;
+  const Eigen::Matrix4d floor = Eigen::Matrix4d::Identity() / options_.prior_variance;
+  m.a = lambda * m.a + x * x.transpose() + (1 - lambda) * floor;
+  m.b = lambda * m.b + reward * x;
+  const Eigen::LDLT<Eigen::Matrix4d> ldlt(m.a);
+  m.theta = ldlt.solve(m.b);
+  m.p = ldlt.solve(Eigen::Matrix4d::Identity());
+}
+
+std::uint32_t AdaptiveTuner::window_cap_packets(const TuningSample& s, std::size_t max_datagram_size) const {
+  const TuningArm& arm = options_.arms[current_];
+  if (arm.window_bdp <= 0 || s.bandwidth_bps <= 0 || s.min_rtt.count() <= 0) return 0;
+  const double bdp_packets = s.bandwidth_bps / 8 * to_seconds(s.min_rtt) / static_cast<double>(max_datagram_size);
+  return static_cast<std::uint32_t>(std::max(4.0, std::ceil(arm.window_bdp * bdp_packets)));
+}
+
+std::optional<TuningDecision> AdaptiveTuner::on_ack(const TuningSample& s, std::size_t max_datagram_size) {
+  if (s.smoothed_rtt.count() <= 0) return std::nullopt;  // nothing measured yet
+  if (!started_) {
+    started_ = true;
+    epoch_start_ = s.now;
+    epoch_start_delivered_ = s.delivered_bytes;
+    last_change_ = s.now;
+    return std::nullopt;
+  }
+  const Duration epoch_length =
+      std::max(options_.min_epoch, std::chrono::duration_cast<Duration>(s.smoothed_rtt * options_.epoch_rtts));
+  const Duration elapsed = s.now - epoch_start_;
+  if (elapsed < epoch_length) return std::nullopt;
+
+  TuningDecision d;
+  d.at = s.now;
+  d.srtt_s = to_seconds(s.smoothed_rtt);
+  d.loss = s.loss_rate;
+  d.context = context(s.loss_rate, s.smoothed_rtt, s.min_rtt);
+  d.epoch_goodput_bps = static_cast<double>(s.delivered_bytes - epoch_start_delivered_) * 8 / to_seconds(elapsed);
+  best_goodput_bps_ = std::max(best_goodput_bps_, d.epoch_goodput_bps);
+  if (settling_) {
+    // The first epoch after a change carries the previous arm's window and losses: it is not
+    // this arm's to judge, and no decision is taken on it.
+    settling_ = false;
+    d.arm = current_;
+    d.reason = "hold (settling): the first epoch after a change is not scored";
+    for (std::size_t a = 0; a < models_.size(); ++a) {
+      d.predicted.push_back(predict(a, d.context));
+      d.bound.push_back(bound(a, d.context));
+    }
+    d.window_cap_packets = window_cap_packets(s, max_datagram_size);
+    epoch_start_ = s.now;
+    epoch_start_delivered_ = s.delivered_bytes;
+    return d;
+  }
+  if (best_goodput_bps_ > 0) {
+    // Reward: doublings below the best epoch so far (0 = as good as the best). The models start
+    // at 0, so an arm not yet tried in a context is assumed as good as the best: optimistic.
+    d.reward = std::log2(std::max(d.epoch_goodput_bps, 1e-3 * best_goodput_bps_) / best_goodput_bps_);
+    learn(current_, d.context, d.reward);
+  }
+
+  std::size_t top = current_, greedy = current_;
+  for (std::size_t a = 0; a < models_.size(); ++a) {
+    d.predicted.push_back(predict(a, d.context));
+    d.bound.push_back(bound(a, d.context));
+  }
+  for (std::size_t a = 0; a < models_.size(); ++a) {
+    if (d.bound[a] > d.bound[top]) top = a;
+    if (d.predicted[a] > d.predicted[greedy]) greedy = a;
+  }
+  d.arm = current_;
+  if (top == current_) {
+    d.reason = top == greedy ? "exploit: current arm has the best bound" : "explore: current arm's bound is best";
+  } else if (s.now - last_change_ < std::chrono::duration_cast<Duration>(s.smoothed_rtt * options_.min_rtts_between_changes)) {
+    d.reason = "hold (guard): the last change was under " +
+               std::to_string(static_cast<int>(options_.min_rtts_between_changes)) + " RTTs ago";
+  } else if (d.bound[top] < d.bound[current_] + options_.hysteresis) {
+    char why[160];
+    std::snprintf(why, sizeof why, "hold (hysteresis): %s's bound is within %.2f doublings of the current arm's",
+                  options_.arms[top].label().c_str(), options_.hysteresis);
+    d.reason = why;
+  } else {
+    d.arm = top;
+    d.changed = true;
+    d.reason = top == greedy ? "exploit: best predicted goodput" : "explore: uncertain arm's bound is best";
+    current_ = top;
+    last_change_ = s.now;
+    settling_ = true;
+  }
+  d.window_cap_packets = window_cap_packets(s, max_datagram_size);
+  epoch_start_ = s.now;
+  epoch_start_delivered_ = s.delivered_bytes;
+  return d;
+}
+
+std::string TuningDecision::line(const std::vector<TuningArm>& arms) const {
+  char head[256];
+  std::snprintf(head, sizeof head, "t=%.3fs adaptive: %s %s (loss %.4f, srtt %.1f ms, epoch goodput %.2f Mbit/s, reward %.2f, cap %u pkts): %s;",
+                to_seconds(at.time_since_epoch()), changed ? "switch to" : "keep", arms[arm].label().c_str(), loss,
+                srtt_s * 1e3, epoch_goodput_bps / 1e6, reward, window_cap_packets, reason.c_str());
+  std::string s = head;
+  for (std::size_t a = 0; a < arms.size() && a < predicted.size(); ++a) {
+    char item[96];
+    std::snprintf(item, sizeof item, " %s pred %.3f ucb %.3f", arms[a].label().c_str(), predicted[a], bound[a]);
+    s += item;
+  }
+  return s;
+}
+
+}  // namespace wirelab::pfs
+
+namespace wirelab::pfs {
+namespace {
+
+TuningOptions options_for(const PfsConfig& config) {
+  TuningOptions o;
+  o.arms = config.adaptive_arms;
+  return o;
+}
+
+}  // namespace
+
+TuningController::TuningController(const PfsConfig& config) : tuner_(options_for(config)) {}
+
+void TuningController::on_ack(Timestamp now, Connection& c) {
+  if (!c.has_rtt_sample()) return;
+  // The delivery-rate estimate for the window cap's BDP: the best rate of acknowledged stream
+  // bytes over spans of at least one min RTT.
+  const std::uint64_t delivered = c.stream_bytes_acked();
+  if (last_sample_ == Timestamp{}) {
+    last_sample_ = now;
+    last_delivered_ = delivered;
+  } else if (now - last_sample_ >= c.min_rtt() && now > last_sample_) {
+    best_rate_bps_ = std::max(best_rate_bps_, (delivered - last_delivered_) * 8.0 / to_seconds(now - last_sample_));
+    last_sample_ = now;
+    last_delivered_ = delivered;
+  }
+  TuningSample s;
+  s.now = now;
+  s.delivered_bytes = delivered;
+  s.loss_rate = c.loss_rate();
+  s.smoothed_rtt = c.smoothed_rtt();
+  s.min_rtt = c.min_rtt();
+  s.bandwidth_bps = best_rate_bps_;
+  const auto d = tuner_.on_ack(s, c.max_datagram_size());
+  if (!d) return;
+  const TuningArm& arm = tuner_.arms()[d->arm];
+  if (d->changed) c.set_fec(arm.fec);
+  c.set_window_cap(d->window_cap_packets);
+  TransportNote note;
+  note.at = now;
+  note.series = {{"adaptive_fec_k", arm.fec.k},
+                 {"adaptive_fec_m", arm.fec.m},
+                 {"adaptive_window", d->window_cap_packets},
+                 {"adaptive_loss", d->loss},
+                 {"adaptive_srtt_s", d->srtt_s},
+                 {"adaptive_predicted", d->predicted[d->arm]},
+                 {"adaptive_changed", d->changed ? 1.0 : 0.0}};
+  note.line = d->line(tuner_.arms());
+  notes_.push_back(std::move(note));
+}
+
+std::optional<TransportNote> TuningController::poll_note() {
+  if (next_note_ >= notes_.size()) {
+    notes_.clear();
+    next_note_ = 0;
+    return std::nullopt;
+  }
+  return std::move(notes_[next_note_++]);
+}
+
+}  // namespace wirelab::pfs
