@@ -52,7 +52,11 @@ std::optional<TransportNote> Connection::poll_note() { return tuner_ ? tuner_->p
 
 void Connection::set_fec(fec::RsParams params) {
   // Validated here too: a controller's bad choice must not reach the codec half-applied.
-  if (params.enabled()) fec::ReedSolomon(params.k, params.m);
+  if (params.enabled()) {
+    fec::ReedSolomon(params.k, params.m);
+    if (!FecBlockEncoder::fits(params.k, config_.max_datagram_size))
+      throw std::invalid_argument("set_fec: " + params.to_string() + " leaves too little room per packet");
+  }
   fec_next_ = params;
   fec_tx_.set_params(params);
 }

@@ -32,6 +32,12 @@ class FecBlockEncoder {
   // How many bytes of frames a source packet numbered `pn` may carry, so that any repair of its
   // block (header, FEC_REPAIR overhead, the 2-byte length prefix, the payload) fits a datagram.
   std::size_t source_payload_limit(std::size_t max_datagram_size, std::size_t header_bytes) const;
+  // Whether rs(k, *) leaves a source at least kMinSourcePayload bytes of frames in datagrams of
+  // this size, whatever its packet number (the longest header is 14 bytes).
+  static constexpr std::size_t kMinSourcePayload = 256;
+  static bool fits(int k, std::size_t max_datagram_size) {
+    return max_datagram_size >= 14 + 4 + fec_repair_overhead(k) + 2 + kMinSourcePayload;
+  }
 
   // Records a sent source packet (its frames); returns the id of the block it joined.
   std::uint64_t add_source(std::uint64_t pn, ByteView payload);

@@ -68,6 +68,10 @@ PfsConfig config_from_options(const std::map<std::string, std::string>& options,
       } catch (const std::invalid_argument& e) {
         throw PfsOptionError("pfs option 'fec': " + std::string(e.what()));
       }
+      if (c.fec.enabled() && !FecBlockEncoder::fits(c.fec.k, max_datagram_size))
+        throw PfsOptionError("pfs option 'fec': " + value + " leaves a packet under " +
+                             std::to_string(FecBlockEncoder::kMinSourcePayload) + " bytes of data at " +
+                             std::to_string(max_datagram_size) + "-byte datagrams; use a smaller K");
     } else if (key == "adaptive") {
       if (value == "true") c.adaptive = true;
       else if (value == "false") c.adaptive = false;
@@ -77,6 +81,12 @@ PfsConfig config_from_options(const std::map<std::string, std::string>& options,
         c.adaptive_arms = parse_tuning_arms(value);
       } catch (const std::invalid_argument& e) {
         throw PfsOptionError("pfs option 'adaptive_arms': " + std::string(e.what()) + "; allowed: " + option_help().at(key));
+      }
+      for (const auto& arm : c.adaptive_arms) {
+        if (arm.fec.enabled() && !FecBlockEncoder::fits(arm.fec.k, max_datagram_size))
+          throw PfsOptionError("pfs option 'adaptive_arms': " + arm.fec.to_string() + " leaves a packet under " +
+                               std::to_string(FecBlockEncoder::kMinSourcePayload) + " bytes of data at " +
+                               std::to_string(max_datagram_size) + "-byte datagrams; use a smaller K");
       }
     } else if (key == "fec_interleave") {
       const double v = number(key, value);

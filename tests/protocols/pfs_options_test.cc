@@ -66,6 +66,10 @@ TEST(PfsOptions, FecIsOffByDefaultAndParsed) {
   const PfsConfig c = config_from_options({{"fec", "rs(10, 2)"}, {"fec_interleave", "4"}}, 1472);
   EXPECT_EQ(c.fec, (fec::RsParams{10, 2}));
   EXPECT_EQ(c.fec_interleave, 4u);
+  // A repair must carry a whole source: a long source list leaves small packets no room.
+  EXPECT_NO_THROW(config_from_options({{"fec", "rs(200,50)"}}, 1472));
+  EXPECT_THROW(config_from_options({{"fec", "rs(200,50)"}}, 548), PfsOptionError);
+  EXPECT_NO_THROW(config_from_options({{"fec", "rs(10,2)"}}, 548));
 }
 
 TEST(PfsOptions, HelpListsEveryKey) {
