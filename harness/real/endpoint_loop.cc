@@ -21,6 +21,17 @@ constexpr std::size_t kReceiveBatchMessages = 32;
 // the peer) are paid per 64 KB, as kernel TCP pays them per 64 KB TSO segment.
 constexpr std::size_t kSendBatchDatagrams = 88;
 constexpr std::uint32_t kIpUdpHeaderBytes = 28;
+// For this long after a receive brought a bulk batch (kBusyPollDatagrams or more) the loop
+// polls the socket instead of sleeping in epoll. A sleeping receiver is woken by the sender's
+// thread from inside its sendmmsg (on loopback the sender runs the receive path in its
+// softirq): on this 2-core VM that wake-up, an IPI to the other vCPU, was ~10 % of the
+// sender's time on a 1 GB transfer, and the sender is the bottleneck. While a transfer runs,
+// batches keep coming and the receiver does not sleep (A/B: ~+25 % PFS goodput); a trickle
+// of small messages (rpc, stream, acknowledgements) never starts the polling, and an idle
+// endpoint sleeps again after the window, so it costs no CPU. 50 us was too short: the
+// sender releases a quantum and then reads its acknowledgements, a gap the receiver slept in.
+constexpr Duration kBusyPoll = std::chrono::microseconds(500);
+constexpr std::size_t kBusyPollDatagrams = 16;
 constexpr Duration kSeriesInterval = std::chrono::milliseconds(100);
 
 enum Source : std::uint64_t { kSocket = 1, kStop = 2, kWake = 3 };
@@ -75,12 +86,15 @@ void EndpointLoop::run() {
       // epoll_pwait2 takes nanoseconds, so no timerfd (and no timerfd_settime per service,
       // which cost a quarter of the loop's time).
       const Timestamp wake_at = std::min(endpoint_.next_timeout(), control_.deadline());
-      const std::int64_t wait_ns = std::max<std::int64_t>(0, to_ns(wake_at) - to_ns(monotonic_now()));
-      const timespec timeout{static_cast<time_t>(wait_ns / 1000000000), static_cast<long>(wait_ns % 1000000000)};
-      const int n = epoll_pwait2(epoll_fd_, events, 3, &timeout, nullptr);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw std::system_error(errno, std::generic_category(), "epoll_wait");
+      const Timestamp before_wait = monotonic_now();
+      if (before_wait - last_bulk_batch_at_ >= kBusyPoll || wake_at <= before_wait) {
+        const std::int64_t wait_ns = std::max<std::int64_t>(0, to_ns(wake_at) - to_ns(before_wait));
+        const timespec timeout{static_cast<time_t>(wait_ns / 1000000000), static_cast<long>(wait_ns % 1000000000)};
+        const int n = epoll_pwait2(epoll_fd_, events, 3, &timeout, nullptr);
+        if (n < 0) {
+          if (errno == EINTR) continue;
+          throw std::system_error(errno, std::generic_category(), "epoll_wait");
+        }
       }
       t = monotonic_now();
       if (control_.stopped()) break;
@@ -108,6 +122,7 @@ void EndpointLoop::receive_all(Timestamp t) {
   // Drain what is queued now, bounded so a flood cannot starve the transmit side.
   for (int round = 0; round < 8; ++round) {
     const std::size_t n = socket_.receive(in_);
+    std::size_t datagrams = 0;
     for (std::size_t i = 0; i < n; ++i) {
       if (!peer_) {
         peer_ = in_.source(i);  // the server answers the first client; one flow per server
@@ -117,11 +132,13 @@ void EndpointLoop::receive_all(Timestamp t) {
       const std::size_t segment = in_.segment_size(i);
       if (segment == 0) {
         transport_.on_datagram(t, received);
+        ++datagrams;
         continue;
       }
-      for (std::size_t offset = 0; offset < received.size; offset += segment)
+      for (std::size_t offset = 0; offset < received.size; offset += segment, ++datagrams)
         transport_.on_datagram(t, received.subview(offset, std::min(segment, received.size - offset)));
     }
+    if (datagrams >= kBusyPollDatagrams) last_bulk_batch_at_ = t;
     if (n < in_.capacity()) return;
   }
 }

@@ -70,6 +70,7 @@ class EndpointLoop {
 
   double last_rtt_sample_s_ = 0;
   Timestamp next_sample_at_ = kTimeZero;
+  Timestamp last_bulk_batch_at_ = kTimeZero;  // busy-poll window (endpoint_loop.cc, kBusyPoll)
   std::uint64_t delivered_at_last_sample_ = 0;
 };
 

@@ -58,9 +58,11 @@ std::vector<PacketRange> AckRanges::gaps_beyond_threshold(std::uint64_t threshol
 void AckRanges::forget_below(std::uint64_t pn) {
   while (!ranges_.empty() && ranges_.begin()->second < pn) ranges_.erase(ranges_.begin());
   if (!ranges_.empty() && ranges_.begin()->first < pn) {
-    const std::uint64_t last = ranges_.begin()->second;
-    ranges_.erase(ranges_.begin());
-    ranges_.emplace(pn, last);
+    // Re-keyed in place: the receiver trims its oldest range on every datagram, and a node
+    // freed and allocated each time was a cost per packet.
+    auto node = ranges_.extract(ranges_.begin());
+    node.key() = pn;
+    ranges_.insert(std::move(node));
   }
 }
 

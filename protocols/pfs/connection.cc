@@ -204,7 +204,9 @@ void Connection::on_datagram(Timestamp now, ByteView datagram) {
   if (!header) return;
   if (role_ == Role::kServer && state_ == State::kIdle && header->type != PacketType::kInitial) return;
   if (state_ != State::kIdle && header->connection_id != connection_id_) return;
-  std::vector<Frame> frames;
+  // Decoded into a reused vector: one allocation per datagram less on the receiver.
+  std::vector<Frame>& frames = frames_scratch_;
+  frames.clear();
   if (!decode_frames(payload, frames)) return;  // malformed: dropped whole, never half-applied
   if (state_ == State::kIdle) {
     // A server starts only from an INITIAL that carries the client's HANDSHAKE; a client
@@ -391,30 +393,33 @@ void Connection::on_ack_frame(Timestamp now, const AckFrame& ack) {
   if (ack.ranges.empty()) return;
   const std::uint64_t largest = ack.ranges.front().last;
   if (largest >= next_packet_number_) return;  // acknowledges what we never sent
-  std::vector<SentPacket> acked;
-  auto& packets = sent_.packets();
+  // The acknowledged packets stay readable in their ledger slots until trim() below.
+  acked_slots_.clear();
   for (const auto& range : ack.ranges) {
-    auto it = packets.lower_bound(range.first);
-    while (it != packets.end() && it->first <= range.last) {
-      const std::uint64_t pn = it->first;
-      ++it;
-      SentPacket p;
-      sent_.take(pn, &p);
-      acked.push_back(std::move(p));
+    for (std::size_t i = sent_.lower_bound(range.first); i < sent_.slot_count(); ++i) {
+      const SentPacket* p = sent_.at(i);
+      if (!p) {
+        if (sent_.removed(i).packet_number > range.last) break;
+        continue;
+      }
+      if (p->packet_number > range.last) break;
+      sent_.remove(i);
+      acked_slots_.push_back(&sent_.removed(i));
     }
   }
   if (!largest_acked_ || largest > *largest_acked_) largest_acked_ = largest;
-  if (acked.empty()) return;
+  if (acked_slots_.empty()) return;
+  const auto& acked = acked_slots_;
 
   const std::uint64_t prior_in_flight = sent_.bytes_in_flight() + [&] {
     std::uint64_t b = 0;
-    for (const auto& p : acked) b += p.in_flight ? p.size : 0;
+    for (const SentPacket* p : acked) b += p->in_flight ? p->size : 0;
     return b;
   }();
   // RTT sample from the largest acknowledged packet, when it is newly acknowledged.
   const SentPacket* newest = nullptr;
-  for (const auto& p : acked)
-    if (!newest || p.packet_number > newest->packet_number) newest = &p;
+  for (const SentPacket* p : acked)
+    if (!newest || p->packet_number > newest->packet_number) newest = p;
   if (newest->packet_number == largest && newest->ack_eliciting) {
     rtt_.on_sample(now - newest->sent_time, Duration{static_cast<std::int64_t>(ack.ack_delay_us) * 1000}, kMaxAckDelay);
     stats_.latest_rtt_s = to_seconds(rtt_.latest());
@@ -423,7 +428,8 @@ void Connection::on_ack_frame(Timestamp now, const AckFrame& ack) {
   std::uint64_t bytes_acked = 0;
   const SentPacket* rate_packet = nullptr;
   bool close_acked = false;
-  for (const auto& p : acked) {
+  for (const SentPacket* pp : acked) {
+    const SentPacket& p = *pp;
     close_acked = close_acked || p.control.close;
     for (const auto& c : p.chunks) {
       auto it = streams_.find(c.stream_id);
@@ -462,6 +468,9 @@ void Connection::on_ack_frame(Timestamp now, const AckFrame& ack) {
     if (interval >= rtt_.min() && interval > Duration::zero())
       event.rate.delivery_rate_bps = 8.0 * static_cast<double>(event.rate.delivered) / to_seconds(interval);
   }
+  // Done with the acknowledged slots (newest, rate_packet): free them for reuse.
+  acked_slots_.clear();
+  sent_.trim();
   detect_lost(now);
   event.bytes_in_flight = sent_.bytes_in_flight();
   event.total_delivered = delivered_;
@@ -497,21 +506,20 @@ std::optional<std::size_t> Connection::final_ack(Timestamp now, MutableByteView 
 void Connection::on_nack_frame(Timestamp now, const NackFrame& nack) {
   std::vector<SentPacket> lost;
   for (const auto& r : nack.missing) {
-    auto& packets = sent_.packets();
-    auto it = packets.lower_bound(r.first);
-    while (it != packets.end() && it->first <= r.last) {
-      const std::uint64_t pn = it->first;
-      // An FEC source waits for its block's repairs; detect_lost decides after them.
-      if (fec_tx_.guard(it->second.fec_block)) {
-        ++it;
+    for (std::size_t i = sent_.lower_bound(r.first); i < sent_.slot_count(); ++i) {
+      const SentPacket* p = sent_.at(i);
+      if (!p) {
+        if (sent_.removed(i).packet_number > r.last) break;
         continue;
       }
-      ++it;
-      SentPacket p;
-      sent_.take(pn, &p);
-      lost.push_back(std::move(p));
+      if (p->packet_number > r.last) break;
+      // An FEC source waits for its block's repairs; detect_lost decides after them.
+      if (fec_tx_.guard(p->fec_block)) continue;
+      lost.push_back(*p);
+      sent_.remove(i);
     }
   }
+  sent_.trim();
   if (!lost.empty()) declare_lost(now, lost);
 }
 
@@ -522,32 +530,28 @@ void Connection::detect_lost(Timestamp now) {
       std::max(Duration(kGranularity), 9 * std::max(rtt_.latest(), rtt_.smoothed()) / 8);
   const Timestamp lost_send_time = now - loss_delay;
   std::vector<SentPacket> lost;
-  auto& packets = sent_.packets();
-  for (auto it = packets.begin(); it != packets.end() && it->first < *largest_acked_;) {
-    const SentPacket& p = it->second;
+  for (std::size_t i = 0; i < sent_.slot_count(); ++i) {
+    const SentPacket* slot = sent_.at(i);
+    if (!slot) continue;
+    if (slot->packet_number >= *largest_acked_) break;
+    const SentPacket& p = *slot;
     // An FEC source may still be rebuilt by the peer: it is judged by its block's last repair
     // (number and send time), and not at all while repairs are still to be sent.
     std::uint64_t rule_pn = p.packet_number;
     Timestamp rule_time = p.sent_time;
     if (const auto guard = fec_tx_.guard(p.fec_block)) {
-      if (guard->pending) {
-        ++it;
-        continue;
-      }
+      if (guard->pending) continue;
       rule_pn = std::max(rule_pn, guard->last_repair_pn);
       rule_time = std::max(rule_time, guard->last_repair_sent);
     }
     if (rule_pn + kPacketThreshold <= *largest_acked_ || rule_time <= lost_send_time) {
-      const std::uint64_t pn = it->first;
-      ++it;
-      SentPacket taken;
-      sent_.take(pn, &taken);
-      lost.push_back(std::move(taken));
+      lost.push_back(p);
+      sent_.remove(i);
     } else {
       loss_time_ = std::min(loss_time_, rule_time + loss_delay);
-      ++it;
     }
   }
+  sent_.trim();
   if (!lost.empty()) declare_lost(now, lost);
 }
 
@@ -556,14 +560,13 @@ void Connection::declare_lost(Timestamp now, std::vector<SentPacket>& lost) {
     // Go-back-N: everything sent after the first loss is sent again too.
     std::uint64_t first = UINT64_MAX;
     for (const auto& p : lost) first = std::min(first, p.packet_number);
-    auto& packets = sent_.packets();
-    for (auto it = packets.upper_bound(first); it != packets.end();) {
-      const std::uint64_t pn = it->first;
-      ++it;
-      SentPacket taken;
-      sent_.take(pn, &taken);
-      lost.push_back(std::move(taken));
+    for (std::size_t i = first == UINT64_MAX ? sent_.slot_count() : sent_.lower_bound(first + 1); i < sent_.slot_count(); ++i) {
+      if (const SentPacket* p = sent_.at(i)) {
+        lost.push_back(*p);
+        sent_.remove(i);
+      }
     }
+    sent_.trim();
   }
   cc::LossEvent event;
   event.now = now;
@@ -646,7 +649,10 @@ void Connection::on_timeout(Timestamp now) {
     ++pto_count_;
     probes_pending_ = 2;
     if (state_ == State::kHandshaking) handshake_pending_ = true;
-    for (const auto& [pn, p] : sent_.packets()) {
+    for (std::size_t i = 0; i < sent_.slot_count(); ++i) {
+      const SentPacket* slot = sent_.at(i);
+      if (!slot) continue;
+      const SentPacket& p = *slot;
       if (!p.ack_eliciting || p.fec_repair) continue;  // a repair has nothing to repeat
       for (const auto& c : p.chunks) {
         auto it = streams_.find(c.stream_id);
@@ -726,7 +732,12 @@ std::optional<std::size_t> Connection::poll_transmit(Timestamp now, MutableByteV
   if (!encode_header(header, out)) return std::nullopt;
   const std::size_t header_bytes = out.size();
 
-  SentPacket sent;
+  // Built in a reused record (its chunk vector keeps its capacity); the ledger copies it.
+  std::vector<SentStreamChunk> chunk_storage = std::move(sent_scratch_.chunks);
+  chunk_storage.clear();
+  sent_scratch_ = SentPacket{};
+  sent_scratch_.chunks = std::move(chunk_storage);
+  SentPacket& sent = sent_scratch_;
   sent.packet_number = header.packet_number;
   sent.sent_time = now;
 
@@ -878,7 +889,7 @@ std::optional<std::size_t> Connection::poll_transmit(Timestamp now, MutableByteV
     cc_->on_packet_sent(now, sent.size, sent_.bytes_in_flight());
     if (config_.pacing) pacer_.on_sent(now, sent.size);
     pacing_release_ = kTimeInfinite;
-    sent_.add(std::move(sent));
+    sent_.add(sent);
   }
   return out.size();
 }

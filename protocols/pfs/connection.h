@@ -121,6 +121,8 @@ class Connection : public Transport {
   // Sending.
   std::uint64_t next_packet_number_ = 0;
   SentPacketLedger sent_;
+  SentPacket sent_scratch_;                    // the packet poll_transmit is building
+  std::vector<const SentPacket*> acked_slots_;  // on_ack_frame's newly acknowledged packets
   std::optional<std::uint64_t> largest_acked_;
   Timestamp loss_time_ = kTimeInfinite;
   Timestamp last_ack_eliciting_sent_ = kTimeZero;
@@ -141,6 +143,7 @@ class Connection : public Transport {
   std::string close_reason_;
 
   // Receiving.
+  std::vector<Frame> frames_scratch_;  // on_datagram's decoded frames
   AckRanges received_;
   bool ack_pending_ = false;
   bool ack_now_ = false;
