@@ -124,7 +124,7 @@ TEST(LinkModel, NoLossModelWhenNothingIsLost) {
 
 TEST(LinkModel, UdpSeesGilbertElliottLossOnTheLink) {
   RunSpec spec = udp_spec(10e6, 10'000'000);
-  spec.link.loss = LossSpec{LossSpec::Model::kGilbertElliott, 0.01, 0.25, 0.0, 0.5};
+  spec.link.loss = LossSpec{LossSpec::Model::kGilbertElliott, 0.01, 0.25, 0.0, 0.5, {}};
   const RunResult result = run(spec);
   ASSERT_EQ(result.status, RunResult::Status::kOk) << result.error;
   const double expected = GilbertElliottLoss::stationary_loss_rate(spec.link.loss);
