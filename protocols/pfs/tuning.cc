@@ -7,6 +7,11 @@
 #include "protocols/pfs/connection.h"
 
 namespace wirelab::pfs {
+namespace {
+
+constexpr double kMaxResidual = 1.0;  // doublings
+
+}  // namespace
 
 std::string TuningArm::label() const {
   std::string s = fec.to_string();
@@ -32,32 +37,60 @@ std::vector<TuningArm> TuningOptions::default_arms() {
 AdaptiveTuner::AdaptiveTuner(TuningOptions options) : options_(std::move(options)) {
   if (options_.arms.empty()) options_.arms = TuningOptions::default_arms();
   ArmModel fresh;
-  fresh.a = Eigen::Matrix4d::Identity() / options_.prior_variance;
-  fresh.p = Eigen::Matrix4d::Identity() * options_.prior_variance;
+  fresh.a = Eigen::Matrix2d::Identity() / options_.prior_variance;
+  fresh.p = Eigen::Matrix2d::Identity() * options_.prior_variance;
   models_.assign(options_.arms.size(), fresh);
 }
 
-Eigen::Vector4d AdaptiveTuner::context(double loss, Duration srtt, Duration min_rtt) {
-  const double l = 20 * std::clamp(loss, 0.0, 1.0);
+Eigen::Vector2d AdaptiveTuner::context(double /*loss*/, Duration srtt, Duration min_rtt) {
   double q = 0;
   if (min_rtt.count() > 0) q = std::clamp(to_seconds(srtt) / to_seconds(min_rtt) - 1, 0.0, 2.0);
-  return Eigen::Vector4d(1, l, l * l, q);
+  return Eigen::Vector2d(1, q);
 }
 
-double AdaptiveTuner::bound(std::size_t arm, const Eigen::Vector4d& x) const {
-  const ArmModel& m = models_[arm];
-  return m.theta.dot(x) + options_.alpha * std::sqrt(std::max(0.0, x.dot(m.p * x)));
+double AdaptiveTuner::bonus(std::size_t arm, const Eigen::Vector2d& x) const {
+  return options_.alpha * std::sqrt(std::max(0.0, x.dot(models_[arm].p * x)));
 }
 
-void AdaptiveTuner::learn(std::size_t arm, const Eigen::Vector4d& x, double reward) {
+void AdaptiveTuner::learn(std::size_t arm, const Eigen::Vector2d& x, double residual) {
   ArmModel& m = models_[arm];
   const double lambda = options_.forgetting;
-  const Eigen::Matrix4d floor = Eigen::Matrix4d::Identity() / options_.prior_variance;
+  const Eigen::Matrix2d floor = Eigen::Matrix2d::Identity() / options_.prior_variance;
   m.a = lambda * m.a + x * x.transpose() + (1 - lambda) * floor;
-  m.b = lambda * m.b + reward * x;
-  const Eigen::LDLT<Eigen::Matrix4d> ldlt(m.a);
+  m.b = lambda * m.b + residual * x;
+  const Eigen::LDLT<Eigen::Matrix2d> ldlt(m.a);
   m.theta = ldlt.solve(m.b);
-  m.p = ldlt.solve(Eigen::Matrix4d::Identity());
+  m.p = ldlt.solve(Eigen::Matrix2d::Identity());
+}
+
+double AdaptiveTuner::residual_loss(int k, int m, double p) {
+  p = std::clamp(p, 0.0, 1.0);
+  if (m <= 0 || k <= 0) return p;
+  // P(Binomial(n, p) >= m) = 1 - sum_{j < m} C(n, j) p^j (1 - p)^(n - j), n = k + m - 1.
+  const int n = k + m - 1;
+  double below = 0, term = std::pow(1 - p, n);  // j = 0
+  for (int j = 0; j < m && j <= n; ++j) {
+    below += term;
+    if (p >= 1) break;
+    term *= static_cast<double>(n - j) / (j + 1) * p / (1 - p);
+  }
+  return p * std::clamp(1 - below, 0.0, 1.0);
+}
+
+double AdaptiveTuner::prior(std::size_t arm, double loss, Duration srtt, double capacity_bps, double reference_bps,
+                            std::size_t max_datagram_size) const {
+  const TuningArm& a = options_.arms[arm];
+  const int k = a.fec.k, m = a.fec.m;
+  const double code_rate = (k > 0 && m > 0) ? static_cast<double>(k) / (k + m) : 1.0;
+  double rate = capacity_bps;
+  if (a.window_bdp > 0) rate = std::min(rate, a.window_bdp * capacity_bps);
+  if (options_.loss_based_cc && srtt.count() > 0) {
+    const double e = residual_loss(k, m, loss);
+    if (e > 0) rate = std::min(rate, 1.22 * 8.0 * static_cast<double>(max_datagram_size) / (to_seconds(srtt) * std::sqrt(e)));
+  }
+  rate *= code_rate;
+  if (reference_bps <= 0 || rate <= 0) return std::log2(code_rate);
+  return std::max(-10.0, std::log2(rate / reference_bps));
 }
 
 std::uint32_t AdaptiveTuner::window_cap_packets(const TuningSample& s, std::size_t max_datagram_size) const {
@@ -88,33 +121,48 @@ std::optional<TuningDecision> AdaptiveTuner::on_ack(const TuningSample& s, std::
   d.context = context(s.loss_rate, s.smoothed_rtt, s.min_rtt);
   d.epoch_goodput_bps = static_cast<double>(s.delivered_bytes - epoch_start_delivered_) * 8 / to_seconds(elapsed);
   best_goodput_bps_ = std::max(best_goodput_bps_, d.epoch_goodput_bps);
+  capacity_bps_ = std::max({capacity_bps_, best_goodput_bps_, s.bandwidth_bps});
+  // The prior's loss rate: the posterior mean under a Jeffreys prior, (lost + 1/2) / (sent + 1),
+  // so that no loss seen in n sends reads as ~1/(2n), not as a lossless path (after which FEC
+  // off would look free, and its first burst of unrepaired losses would collapse the window).
+  const double n = static_cast<double>(s.loss_samples > 0 ? s.loss_samples : 1000);
+  const double loss = (s.loss_rate * n + 0.5) / (n + 1);
+  for (std::size_t a = 0; a < models_.size(); ++a)
+    d.prior.push_back(prior(a, loss, s.smoothed_rtt, capacity_bps_, best_goodput_bps_, max_datagram_size));
+  auto predictions = [&] {
+    d.predicted.clear();
+    d.bound.clear();
+    for (std::size_t a = 0; a < models_.size(); ++a) {
+      d.predicted.push_back(d.prior[a] + correction(a, d.context));
+      d.bound.push_back(d.predicted[a] + bonus(a, d.context));
+    }
+  };
   if (settling_) {
     // The first epoch after a change carries the previous arm's window and losses: it is not
     // this arm's to judge, and no decision is taken on it.
     settling_ = false;
     d.arm = current_;
     d.reason = "hold (settling): the first epoch after a change is not scored";
-    for (std::size_t a = 0; a < models_.size(); ++a) {
-      d.predicted.push_back(predict(a, d.context));
-      d.bound.push_back(bound(a, d.context));
-    }
+    predictions();
     d.window_cap_packets = window_cap_packets(s, max_datagram_size);
     epoch_start_ = s.now;
     epoch_start_delivered_ = s.delivered_bytes;
     return d;
   }
   if (best_goodput_bps_ > 0) {
-    // Reward: doublings below the best epoch so far (0 = as good as the best). The models start
-    // at 0, so an arm not yet tried in a context is assumed as good as the best: optimistic.
+    // Reward: doublings below the best epoch so far (0 = as good as the best). The arm's model
+    // learns what the prior got wrong (reward - prior = log2(goodput / predicted goodput)), so
+    // an arm never tried in a context is predicted by the prior, and explored only when its
+    // bound (prior + correction + uncertainty) beats the current arm's.
     d.reward = std::log2(std::max(d.epoch_goodput_bps, 1e-3 * best_goodput_bps_) / best_goodput_bps_);
-    learn(current_, d.context, d.reward);
+    // One epoch moves the correction by at most kMaxResidual doublings' worth: an epoch spoilt
+    // by its predecessor's collapsed window, or by a burst of queue-overflow loss the prior reads
+    // as random loss, must not outweigh the prior for long.
+    learn(current_, d.context, std::clamp(d.reward - d.prior[current_], -kMaxResidual, kMaxResidual));
   }
+  predictions();
 
   std::size_t top = current_, greedy = current_;
-  for (std::size_t a = 0; a < models_.size(); ++a) {
-    d.predicted.push_back(predict(a, d.context));
-    d.bound.push_back(bound(a, d.context));
-  }
   for (std::size_t a = 0; a < models_.size(); ++a) {
     if (d.bound[a] > d.bound[top]) top = a;
     if (d.predicted[a] > d.predicted[greedy]) greedy = a;
@@ -151,8 +199,9 @@ std::string TuningDecision::line(const std::vector<TuningArm>& arms) const {
                 srtt_s * 1e3, epoch_goodput_bps / 1e6, reward, window_cap_packets, reason.c_str());
   std::string s = head;
   for (std::size_t a = 0; a < arms.size() && a < predicted.size(); ++a) {
-    char item[96];
-    std::snprintf(item, sizeof item, " %s pred %.3f ucb %.3f", arms[a].label().c_str(), predicted[a], bound[a]);
+    char item[128];
+    std::snprintf(item, sizeof item, " %s prior %.3f pred %.3f ucb %.3f", arms[a].label().c_str(),
+                  a < prior.size() ? prior[a] : 0.0, predicted[a], bound[a]);
     s += item;
   }
   return s;
@@ -166,6 +215,7 @@ namespace {
 TuningOptions options_for(const PfsConfig& config) {
   TuningOptions o;
   o.arms = config.adaptive_arms;
+  o.loss_based_cc = config.cc != CcAlgorithm::kBbr;
   return o;
 }
 
@@ -190,6 +240,7 @@ void TuningController::on_ack(Timestamp now, Connection& c) {
   s.now = now;
   s.delivered_bytes = delivered;
   s.loss_rate = c.loss_rate();
+  s.loss_samples = c.loss_rate_samples();
   s.smoothed_rtt = c.smoothed_rtt();
   s.min_rtt = c.min_rtt();
   s.bandwidth_bps = best_rate_bps_;
