@@ -100,6 +100,27 @@ std::uint32_t AdaptiveTuner::window_cap_packets(const TuningSample& s, std::size
   return static_cast<std::uint32_t>(std::max(4.0, std::ceil(arm.window_bdp * bdp_packets)));
 }
 
+TuningDecision AdaptiveTuner::assess(const TuningSample& s, std::size_t max_datagram_size) const {
+  TuningDecision d;
+  d.at = s.now;
+  d.arm = current_;
+  d.srtt_s = to_seconds(s.smoothed_rtt);
+  d.loss = s.loss_rate;
+  d.context = context(s.loss_rate, s.smoothed_rtt, s.min_rtt);
+  // The prior's loss rate: the posterior mean under a Jeffreys prior, (lost + 1/2) / (sent + 1),
+  // so that no loss seen in n sends reads as ~1/(2n), not as a lossless path (after which FEC
+  // off would look free, and its first burst of unrepaired losses would collapse the window).
+  const double n = static_cast<double>(s.loss_samples > 0 ? s.loss_samples : 1000);
+  const double loss = (s.loss_rate * n + 0.5) / (n + 1);
+  for (std::size_t a = 0; a < models_.size(); ++a) {
+    d.prior.push_back(prior(a, loss, s.smoothed_rtt, capacity_bps_, best_goodput_bps_, max_datagram_size));
+    d.predicted.push_back(d.prior[a] + correction(a, d.context));
+    d.bound.push_back(d.predicted[a] + bonus(a, d.context));
+  }
+  d.window_cap_packets = window_cap_packets(s, max_datagram_size);
+  return d;
+}
+
 std::optional<TuningDecision> AdaptiveTuner::on_ack(const TuningSample& s, std::size_t max_datagram_size) {
   if (s.smoothed_rtt.count() <= 0) return std::nullopt;  // nothing measured yet
   if (!started_) {
@@ -111,40 +132,51 @@ std::optional<TuningDecision> AdaptiveTuner::on_ack(const TuningSample& s, std::
   }
   const Duration epoch_length =
       std::max(options_.min_epoch, std::chrono::duration_cast<Duration>(s.smoothed_rtt * options_.epoch_rtts));
+  const Duration guard = std::chrono::duration_cast<Duration>(s.smoothed_rtt * options_.min_rtts_between_changes);
   const Duration elapsed = s.now - epoch_start_;
-  if (elapsed < epoch_length) return std::nullopt;
+  if (elapsed < epoch_length) {
+    // Between epoch ends only the measured loss can move the tuner: when it makes the current
+    // arm's predicted goodput `urgent_margin` doublings worse than another arm's (the loss jumped,
+    // and every RTT on a weak code costs a loss-based controller a window reduction), switch now
+    // instead of at the epoch's end. The guard holds; the cut epoch is not scored.
+    if (options_.urgent_margin <= 0 || best_goodput_bps_ <= 0 || s.now - last_change_ < guard) return std::nullopt;
+    TuningDecision d = assess(s, max_datagram_size);
+    std::size_t greedy = current_;
+    for (std::size_t a = 0; a < models_.size(); ++a)
+      if (d.predicted[a] > d.predicted[greedy]) greedy = a;
+    if (d.predicted[greedy] < d.predicted[current_] + options_.urgent_margin) return std::nullopt;
+    d.epoch_goodput_bps = static_cast<double>(s.delivered_bytes - epoch_start_delivered_) * 8 / to_seconds(elapsed);
+    char why[160];
+    std::snprintf(why, sizeof why, "switch now (loss): predicted %.2f doublings above the current arm, mid-epoch",
+                  d.predicted[greedy] - d.predicted[current_]);
+    d.reason = why;
+    d.arm = greedy;
+    d.changed = true;
+    current_ = greedy;
+    last_change_ = s.now;
+    settling_ = true;
+    d.window_cap_packets = window_cap_packets(s, max_datagram_size);
+    epoch_start_ = s.now;
+    epoch_start_delivered_ = s.delivered_bytes;
+    return d;
+  }
 
-  TuningDecision d;
-  d.at = s.now;
-  d.srtt_s = to_seconds(s.smoothed_rtt);
-  d.loss = s.loss_rate;
-  d.context = context(s.loss_rate, s.smoothed_rtt, s.min_rtt);
-  d.epoch_goodput_bps = static_cast<double>(s.delivered_bytes - epoch_start_delivered_) * 8 / to_seconds(elapsed);
-  best_goodput_bps_ = std::max(best_goodput_bps_, d.epoch_goodput_bps);
+  const double epoch_goodput_bps = static_cast<double>(s.delivered_bytes - epoch_start_delivered_) * 8 / to_seconds(elapsed);
+  best_goodput_bps_ = std::max(best_goodput_bps_, epoch_goodput_bps);
   capacity_bps_ = std::max({capacity_bps_, best_goodput_bps_, s.bandwidth_bps});
-  // The prior's loss rate: the posterior mean under a Jeffreys prior, (lost + 1/2) / (sent + 1),
-  // so that no loss seen in n sends reads as ~1/(2n), not as a lossless path (after which FEC
-  // off would look free, and its first burst of unrepaired losses would collapse the window).
-  const double n = static_cast<double>(s.loss_samples > 0 ? s.loss_samples : 1000);
-  const double loss = (s.loss_rate * n + 0.5) / (n + 1);
-  for (std::size_t a = 0; a < models_.size(); ++a)
-    d.prior.push_back(prior(a, loss, s.smoothed_rtt, capacity_bps_, best_goodput_bps_, max_datagram_size));
+  TuningDecision d = assess(s, max_datagram_size);
+  d.epoch_goodput_bps = epoch_goodput_bps;
   auto predictions = [&] {
-    d.predicted.clear();
-    d.bound.clear();
     for (std::size_t a = 0; a < models_.size(); ++a) {
-      d.predicted.push_back(d.prior[a] + correction(a, d.context));
-      d.bound.push_back(d.predicted[a] + bonus(a, d.context));
+      d.predicted[a] = d.prior[a] + correction(a, d.context);
+      d.bound[a] = d.predicted[a] + bonus(a, d.context);
     }
   };
   if (settling_) {
     // The first epoch after a change carries the previous arm's window and losses: it is not
     // this arm's to judge, and no decision is taken on it.
     settling_ = false;
-    d.arm = current_;
     d.reason = "hold (settling): the first epoch after a change is not scored";
-    predictions();
-    d.window_cap_packets = window_cap_packets(s, max_datagram_size);
     epoch_start_ = s.now;
     epoch_start_delivered_ = s.delivered_bytes;
     return d;
@@ -170,7 +202,7 @@ std::optional<TuningDecision> AdaptiveTuner::on_ack(const TuningSample& s, std::
   d.arm = current_;
   if (top == current_) {
     d.reason = top == greedy ? "exploit: current arm has the best bound" : "explore: current arm's bound is best";
-  } else if (s.now - last_change_ < std::chrono::duration_cast<Duration>(s.smoothed_rtt * options_.min_rtts_between_changes)) {
+  } else if (s.now - last_change_ < guard) {
     d.reason = "hold (guard): the last change was under " +
                std::to_string(static_cast<int>(options_.min_rtts_between_changes)) + " RTTs ago";
   } else if (d.bound[top] < d.bound[current_] + options_.hysteresis) {

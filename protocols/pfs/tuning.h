@@ -45,6 +45,7 @@ struct TuningOptions {
   double epoch_rtts = 5;              // an epoch lasts at least this many smoothed RTTs ...
   Duration min_epoch = std::chrono::milliseconds(500);  // ... and at least this long (enough packets to judge)
   double min_rtts_between_changes = 5;
+  double urgent_margin = 1.0;         // between epoch ends, switch when another arm is predicted this many doublings better (0: never)
   double hysteresis = 0.07;           // a challenger's bound must exceed the current arm's by 0.07 doublings (5 %)
   double forgetting = 0.9;            // lambda per epoch: old epochs fade (the loss changes over time)
   double alpha = 0.15;                // exploration weight of the confidence bound
@@ -121,6 +122,9 @@ class AdaptiveTuner {
     Eigen::Vector2d theta = Eigen::Vector2d::Zero();
     Eigen::Matrix2d p;                       // A^-1
   };
+
+  // The decision's context, prior, prediction and bound of every arm, as of `s` (on the current arm).
+  TuningDecision assess(const TuningSample& s, std::size_t max_datagram_size) const;
 
   TuningOptions options_;
   std::vector<ArmModel> models_;
