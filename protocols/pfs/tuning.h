@@ -19,8 +19,10 @@
 // Decisions happen at epoch ends. An epoch lasts at least `epoch_rtts` smoothed RTTs, and a
 // setting change needs `min_rtts_between_changes` RTTs since the last one: that is the guard
 // against oscillation. Hysteresis adds to it: a challenger must beat the current arm's bound by
-// `hysteresis` (relative) to take over. Every decision yields a TuningDecision with its reason:
-// the context, the arm, the prediction and bound of each arm.
+// `hysteresis` doublings to take over. Between epoch ends, a loss jump that makes another arm's
+// prediction `urgent_margin` doublings better switches at once (the guard still holds): each RTT
+// a loss-based controller spends on a weak code costs it a window reduction. Every decision
+// yields a TuningDecision with its reason: the context, and each arm's prior, prediction and bound.
 //
 // Sans-IO: time comes in as `now`. TuningController is the whole hook into a Connection: the
 // connection calls it after each ACK, and it applies decisions through set_fec() and
