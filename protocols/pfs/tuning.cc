@@ -107,11 +107,14 @@ TuningDecision AdaptiveTuner::assess(const TuningSample& s, std::size_t max_data
   d.srtt_s = to_seconds(s.smoothed_rtt);
   d.loss = s.loss_rate;
   d.context = context(s.loss_rate, s.smoothed_rtt, s.min_rtt);
-  // The prior's loss rate: the posterior mean under a Jeffreys prior, (lost + 1/2) / (sent + 1),
-  // so that no loss seen in n sends reads as ~1/(2n), not as a lossless path (after which FEC
-  // off would look free, and its first burst of unrepaired losses would collapse the window).
+  // The prior's loss rate: one standard deviation above the posterior mean under a Jeffreys
+  // prior, (lost + 1/2) / (sent + 1). Too weak a code costs a loss-based controller its window
+  // (seconds to regrow), too strong a code only its code rate, so the prior judges at a
+  // pessimistic loss: no loss seen in n sends reads as ~1.2/n, not as a lossless path on which
+  // FEC off looks free.
   const double n = static_cast<double>(s.loss_samples > 0 ? s.loss_samples : 1000);
-  const double loss = (s.loss_rate * n + 0.5) / (n + 1);
+  const double mean = (s.loss_rate * n + 0.5) / (n + 1);
+  const double loss = std::min(1.0, mean + std::sqrt(mean * (1 - mean) / (n + 1)));
   for (std::size_t a = 0; a < models_.size(); ++a) {
     d.prior.push_back(prior(a, loss, s.smoothed_rtt, capacity_bps_, best_goodput_bps_, max_datagram_size));
     d.predicted.push_back(d.prior[a] + correction(a, d.context));

@@ -12,8 +12,8 @@
   as good as FEC off (the setting a learner starts from), and the issue's bar — adaptive >= every
   fixed setting — up to a 5 % tie margin: the best fixed setting in the worst phase (rs(10,4) at
   5 % loss) is one of adaptive's arms, so a learner can at best tie it there, and a strict >= on
-  a tie would be decided by noise (measured: 13.84 vs 13.88 Mbit/s here, 13.90 vs 13.89 in the
-  full scenario; docs/protocols/pfs-adaptive.md).
+  a tie would be decided by noise (measured: 13.91 vs 13.88 Mbit/s here, 13.78 vs 13.89 in the
+  full scenario with 3 seeds, 13.90 vs 13.88 with 6; docs/protocols/pfs-adaptive.md).
 
 usage: adaptive_acceptance.py WIRELAB_BINARY SOURCE_DIR
 """
