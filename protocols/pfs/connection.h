@@ -67,6 +67,7 @@ class Connection : public Transport {
   Duration min_rtt() const { return rtt_.min(); }
   // Lost / sent packets over the last 500 to 1000 sends, FEC-repaired losses included.
   double loss_rate() const { return loss_rate_.rate(); }
+  std::uint64_t loss_rate_samples() const { return loss_rate_.samples(); }
   // Stream payload bytes acknowledged by the peer so far (goodput as the sender sees it).
   std::uint64_t stream_bytes_acked() const { return stream_bytes_acked_; }
 

@@ -20,6 +20,9 @@ class LossRateEstimator {
   }
   void on_lost(std::uint64_t packets) { current_.lost += packets; }
 
+  // The sends rate() is over (500 to 1000 once warmed up).
+  std::uint64_t samples() const { return current_.sent + previous_.sent; }
+
   // 0 before anything was sent; capped at 1 (losses of the previous window can land in this one).
   double rate() const {
     const std::uint64_t sent = current_.sent + previous_.sent;

@@ -7,6 +7,11 @@
 #include "protocols/pfs/connection.h"
 
 namespace wirelab::pfs {
+namespace {
+
+constexpr double kMaxResidual = 1.0;  // doublings
+
+}  // namespace
 
 std::string TuningArm::label() const {
   std::string s = fec.to_string();
@@ -32,32 +37,60 @@ std::vector<TuningArm> TuningOptions::default_arms() {
 AdaptiveTuner::AdaptiveTuner(TuningOptions options) : options_(std::move(options)) {
   if (options_.arms.empty()) options_.arms = TuningOptions::default_arms();
   ArmModel fresh;
-  fresh.a = Eigen::Matrix4d::Identity() / options_.prior_variance;
-  fresh.p = Eigen::Matrix4d::Identity() * options_.prior_variance;
+  fresh.a = Eigen::Matrix2d::Identity() / options_.prior_variance;
+  fresh.p = Eigen::Matrix2d::Identity() * options_.prior_variance;
   models_.assign(options_.arms.size(), fresh);
 }
 
-Eigen::Vector4d AdaptiveTuner::context(double loss, Duration srtt, Duration min_rtt) {
-  const double l = 20 * std::clamp(loss, 0.0, 1.0);
+Eigen::Vector2d AdaptiveTuner::context(double /*loss*/, Duration srtt, Duration min_rtt) {
   double q = 0;
   if (min_rtt.count() > 0) q = std::clamp(to_seconds(srtt) / to_seconds(min_rtt) - 1, 0.0, 2.0);
-  return Eigen::Vector4d(1, l, l * l, q);
+  return Eigen::Vector2d(1, q);
 }
 
-double AdaptiveTuner::bound(std::size_t arm, const Eigen::Vector4d& x) const {
-  const ArmModel& m = models_[arm];
-  return m.theta.dot(x) + options_.alpha * std::sqrt(std::max(0.0, x.dot(m.p * x)));
+double AdaptiveTuner::bonus(std::size_t arm, const Eigen::Vector2d& x) const {
+  return options_.alpha * std::sqrt(std::max(0.0, x.dot(models_[arm].p * x)));
 }
 
-void AdaptiveTuner::learn(std::size_t arm, const Eigen::Vector4d& x, double reward) {
+void AdaptiveTuner::learn(std::size_t arm, const Eigen::Vector2d& x, double residual) {
   ArmModel& m = models_[arm];
   const double lambda = options_.forgetting;
-  const Eigen::Matrix4d floor = Eigen::Matrix4d::Identity() / options_.prior_variance;
+  const Eigen::Matrix2d floor = Eigen::Matrix2d::Identity() / options_.prior_variance;
   m.a = lambda * m.a + x * x.transpose() + (1 - lambda) * floor;
-  m.b = lambda * m.b + reward * x;
-  const Eigen::LDLT<Eigen::Matrix4d> ldlt(m.a);
+  m.b = lambda * m.b + residual * x;
+  const Eigen::LDLT<Eigen::Matrix2d> ldlt(m.a);
   m.theta = ldlt.solve(m.b);
-  m.p = ldlt.solve(Eigen::Matrix4d::Identity());
+  m.p = ldlt.solve(Eigen::Matrix2d::Identity());
+}
+
+double AdaptiveTuner::residual_loss(int k, int m, double p) {
+  p = std::clamp(p, 0.0, 1.0);
+  if (m <= 0 || k <= 0) return p;
+  // P(Binomial(n, p) >= m) = 1 - sum_{j < m} C(n, j) p^j (1 - p)^(n - j), n = k + m - 1.
+  const int n = k + m - 1;
+  double below = 0, term = std::pow(1 - p, n);  // j = 0
+  for (int j = 0; j < m && j <= n; ++j) {
+    below += term;
+    if (p >= 1) break;
+    term *= static_cast<double>(n - j) / (j + 1) * p / (1 - p);
+  }
+  return p * std::clamp(1 - below, 0.0, 1.0);
+}
+
+double AdaptiveTuner::prior(std::size_t arm, double loss, Duration srtt, double capacity_bps, double reference_bps,
+                            std::size_t max_datagram_size) const {
+  const TuningArm& a = options_.arms[arm];
+  const int k = a.fec.k, m = a.fec.m;
+  const double code_rate = (k > 0 && m > 0) ? static_cast<double>(k) / (k + m) : 1.0;
+  double rate = capacity_bps;
+  if (a.window_bdp > 0) rate = std::min(rate, a.window_bdp * capacity_bps);
+  if (options_.loss_based_cc && srtt.count() > 0) {
+    const double e = residual_loss(k, m, loss);
+    if (e > 0) rate = std::min(rate, 1.22 * 8.0 * static_cast<double>(max_datagram_size) / (to_seconds(srtt) * std::sqrt(e)));
+  }
+  rate *= code_rate;
+  if (reference_bps <= 0 || rate <= 0) return std::log2(code_rate);
+  return std::max(-10.0, std::log2(rate / reference_bps));
 }
 
 std::uint32_t AdaptiveTuner::window_cap_packets(const TuningSample& s, std::size_t max_datagram_size) const {
@@ -65,6 +98,30 @@ std::uint32_t AdaptiveTuner::window_cap_packets(const TuningSample& s, std::size
   if (arm.window_bdp <= 0 || s.bandwidth_bps <= 0 || s.min_rtt.count() <= 0) return 0;
   const double bdp_packets = s.bandwidth_bps / 8 * to_seconds(s.min_rtt) / static_cast<double>(max_datagram_size);
   return static_cast<std::uint32_t>(std::max(4.0, std::ceil(arm.window_bdp * bdp_packets)));
+}
+
+TuningDecision AdaptiveTuner::assess(const TuningSample& s, std::size_t max_datagram_size) const {
+  TuningDecision d;
+  d.at = s.now;
+  d.arm = current_;
+  d.srtt_s = to_seconds(s.smoothed_rtt);
+  d.loss = s.loss_rate;
+  d.context = context(s.loss_rate, s.smoothed_rtt, s.min_rtt);
+  // The prior's loss rate: one standard deviation above the posterior mean under a Jeffreys
+  // prior, (lost + 1/2) / (sent + 1). Too weak a code costs a loss-based controller its window
+  // (seconds to regrow), too strong a code only its code rate, so the prior judges at a
+  // pessimistic loss: no loss seen in n sends reads as ~1.2/n, not as a lossless path on which
+  // FEC off looks free.
+  const double n = static_cast<double>(s.loss_samples > 0 ? s.loss_samples : 1000);
+  const double mean = (s.loss_rate * n + 0.5) / (n + 1);
+  const double loss = std::min(1.0, mean + std::sqrt(mean * (1 - mean) / (n + 1)));
+  for (std::size_t a = 0; a < models_.size(); ++a) {
+    d.prior.push_back(prior(a, loss, s.smoothed_rtt, capacity_bps_, best_goodput_bps_, max_datagram_size));
+    d.predicted.push_back(d.prior[a] + correction(a, d.context));
+    d.bound.push_back(d.predicted[a] + bonus(a, d.context));
+  }
+  d.window_cap_packets = window_cap_packets(s, max_datagram_size);
+  return d;
 }
 
 std::optional<TuningDecision> AdaptiveTuner::on_ack(const TuningSample& s, std::size_t max_datagram_size) {
@@ -78,43 +135,69 @@ std::optional<TuningDecision> AdaptiveTuner::on_ack(const TuningSample& s, std::
   }
   const Duration epoch_length =
       std::max(options_.min_epoch, std::chrono::duration_cast<Duration>(s.smoothed_rtt * options_.epoch_rtts));
+  const Duration guard = std::chrono::duration_cast<Duration>(s.smoothed_rtt * options_.min_rtts_between_changes);
   const Duration elapsed = s.now - epoch_start_;
-  if (elapsed < epoch_length) return std::nullopt;
-
-  TuningDecision d;
-  d.at = s.now;
-  d.srtt_s = to_seconds(s.smoothed_rtt);
-  d.loss = s.loss_rate;
-  d.context = context(s.loss_rate, s.smoothed_rtt, s.min_rtt);
-  d.epoch_goodput_bps = static_cast<double>(s.delivered_bytes - epoch_start_delivered_) * 8 / to_seconds(elapsed);
-  best_goodput_bps_ = std::max(best_goodput_bps_, d.epoch_goodput_bps);
-  if (settling_) {
-    // The first epoch after a change carries the previous arm's window and losses: it is not
-    // this arm's to judge, and no decision is taken on it.
-    settling_ = false;
-    d.arm = current_;
-    d.reason = "hold (settling): the first epoch after a change is not scored";
-    for (std::size_t a = 0; a < models_.size(); ++a) {
-      d.predicted.push_back(predict(a, d.context));
-      d.bound.push_back(bound(a, d.context));
-    }
+  if (elapsed < epoch_length) {
+    // Between epoch ends only the measured loss can move the tuner: when it makes the current
+    // arm's predicted goodput `urgent_margin` doublings worse than another arm's (the loss jumped,
+    // and every RTT on a weak code costs a loss-based controller a window reduction), switch now
+    // instead of at the epoch's end. The guard holds; the cut epoch is not scored.
+    if (options_.urgent_margin <= 0 || best_goodput_bps_ <= 0 || s.now - last_change_ < guard) return std::nullopt;
+    TuningDecision d = assess(s, max_datagram_size);
+    std::size_t greedy = current_;
+    for (std::size_t a = 0; a < models_.size(); ++a)
+      if (d.predicted[a] > d.predicted[greedy]) greedy = a;
+    if (d.predicted[greedy] < d.predicted[current_] + options_.urgent_margin) return std::nullopt;
+    d.epoch_goodput_bps = static_cast<double>(s.delivered_bytes - epoch_start_delivered_) * 8 / to_seconds(elapsed);
+    char why[160];
+    std::snprintf(why, sizeof why, "switch now (loss): predicted %.2f doublings above the current arm, mid-epoch",
+                  d.predicted[greedy] - d.predicted[current_]);
+    d.reason = why;
+    d.arm = greedy;
+    d.changed = true;
+    current_ = greedy;
+    last_change_ = s.now;
+    settling_ = true;
     d.window_cap_packets = window_cap_packets(s, max_datagram_size);
     epoch_start_ = s.now;
     epoch_start_delivered_ = s.delivered_bytes;
     return d;
   }
-  if (best_goodput_bps_ > 0) {
-    // Reward: doublings below the best epoch so far (0 = as good as the best). The models start
-    // at 0, so an arm not yet tried in a context is assumed as good as the best: optimistic.
-    d.reward = std::log2(std::max(d.epoch_goodput_bps, 1e-3 * best_goodput_bps_) / best_goodput_bps_);
-    learn(current_, d.context, d.reward);
+
+  const double epoch_goodput_bps = static_cast<double>(s.delivered_bytes - epoch_start_delivered_) * 8 / to_seconds(elapsed);
+  best_goodput_bps_ = std::max(best_goodput_bps_, epoch_goodput_bps);
+  capacity_bps_ = std::max({capacity_bps_, best_goodput_bps_, s.bandwidth_bps});
+  TuningDecision d = assess(s, max_datagram_size);
+  d.epoch_goodput_bps = epoch_goodput_bps;
+  auto predictions = [&] {
+    for (std::size_t a = 0; a < models_.size(); ++a) {
+      d.predicted[a] = d.prior[a] + correction(a, d.context);
+      d.bound[a] = d.predicted[a] + bonus(a, d.context);
+    }
+  };
+  if (settling_) {
+    // The first epoch after a change carries the previous arm's window and losses: it is not
+    // this arm's to judge, and no decision is taken on it.
+    settling_ = false;
+    d.reason = "hold (settling): the first epoch after a change is not scored";
+    epoch_start_ = s.now;
+    epoch_start_delivered_ = s.delivered_bytes;
+    return d;
   }
+  if (best_goodput_bps_ > 0) {
+    // Reward: doublings below the best epoch so far (0 = as good as the best). The arm's model
+    // learns what the prior got wrong (reward - prior = log2(goodput / predicted goodput)), so
+    // an arm never tried in a context is predicted by the prior, and explored only when its
+    // bound (prior + correction + uncertainty) beats the current arm's.
+    d.reward = std::log2(std::max(d.epoch_goodput_bps, 1e-3 * best_goodput_bps_) / best_goodput_bps_);
+    // One epoch moves the correction by at most kMaxResidual doublings' worth: an epoch spoilt
+    // by its predecessor's collapsed window, or by a burst of queue-overflow loss the prior reads
+    // as random loss, must not outweigh the prior for long.
+    learn(current_, d.context, std::clamp(d.reward - d.prior[current_], -kMaxResidual, kMaxResidual));
+  }
+  predictions();
 
   std::size_t top = current_, greedy = current_;
-  for (std::size_t a = 0; a < models_.size(); ++a) {
-    d.predicted.push_back(predict(a, d.context));
-    d.bound.push_back(bound(a, d.context));
-  }
   for (std::size_t a = 0; a < models_.size(); ++a) {
     if (d.bound[a] > d.bound[top]) top = a;
     if (d.predicted[a] > d.predicted[greedy]) greedy = a;
@@ -122,7 +205,7 @@ std::optional<TuningDecision> AdaptiveTuner::on_ack(const TuningSample& s, std::
   d.arm = current_;
   if (top == current_) {
     d.reason = top == greedy ? "exploit: current arm has the best bound" : "explore: current arm's bound is best";
-  } else if (s.now - last_change_ < std::chrono::duration_cast<Duration>(s.smoothed_rtt * options_.min_rtts_between_changes)) {
+  } else if (s.now - last_change_ < guard) {
     d.reason = "hold (guard): the last change was under " +
                std::to_string(static_cast<int>(options_.min_rtts_between_changes)) + " RTTs ago";
   } else if (d.bound[top] < d.bound[current_] + options_.hysteresis) {
@@ -151,8 +234,9 @@ std::string TuningDecision::line(const std::vector<TuningArm>& arms) const {
                 srtt_s * 1e3, epoch_goodput_bps / 1e6, reward, window_cap_packets, reason.c_str());
   std::string s = head;
   for (std::size_t a = 0; a < arms.size() && a < predicted.size(); ++a) {
-    char item[96];
-    std::snprintf(item, sizeof item, " %s pred %.3f ucb %.3f", arms[a].label().c_str(), predicted[a], bound[a]);
+    char item[128];
+    std::snprintf(item, sizeof item, " %s prior %.3f pred %.3f ucb %.3f", arms[a].label().c_str(),
+                  a < prior.size() ? prior[a] : 0.0, predicted[a], bound[a]);
     s += item;
   }
   return s;
@@ -166,6 +250,7 @@ namespace {
 TuningOptions options_for(const PfsConfig& config) {
   TuningOptions o;
   o.arms = config.adaptive_arms;
+  o.loss_based_cc = config.cc != CcAlgorithm::kBbr;
   return o;
 }
 
@@ -190,6 +275,7 @@ void TuningController::on_ack(Timestamp now, Connection& c) {
   s.now = now;
   s.delivered_bytes = delivered;
   s.loss_rate = c.loss_rate();
+  s.loss_samples = c.loss_rate_samples();
   s.smoothed_rtt = c.smoothed_rtt();
   s.min_rtt = c.min_rtt();
   s.bandwidth_bps = best_rate_bps_;

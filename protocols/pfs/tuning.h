@@ -2,25 +2,27 @@
 // and the window cap of a connection from what the sender measures — its loss rate and RTT —
 // and from the goodput each setting earned.
 //
-// The learner is a discounted LinUCB bandit: every arm (one FEC code x one window cap) keeps a
-// least-squares model of the goodput it earns as a function of the context x = [1, l, l^2, q]
-// with l = 20 x loss rate (so 5 % is 1) and q = queueing delay / min RTT (clipped to 2).
-// Each epoch's sample updates the arm's Gram matrix A <- lambda A + x x' + (1 - lambda) A0 and
-// b <- lambda b + r x (recursive least squares with forgetting factor lambda; the (1 - lambda) A0
-// term keeps A >= A0 = I / prior_variance, so directions the data never excite do not wind up
-// as plain RLS forgetting would). theta = A^-1 b predicts; P = A^-1 measures what the arm has
-// not seen. The arm chosen has the highest upper confidence bound theta.x + alpha sqrt(x' P x),
-// so an arm never tried in the present context (5 % loss after a stretch of 0.1 %) looks
-// promising until tried. The reward of an epoch is log2(its goodput / the best epoch goodput
-// seen): 0 for the best, -1 for half of it. Models start at 0, i.e. optimistic: every arm is
-// tried once in a new context, and the log scale weighs a halving at 5 % loss (1 -> 0.5 Mbit/s)
-// like one at 0.1 % (16 -> 8), so the learner discriminates in the lossy phase too.
+// The learner is a discounted LinUCB bandit on top of an analytic prior. The prior (see
+// AdaptiveTuner::prior) predicts each arm's goodput from the measured loss rate and RTT: the
+// code rate k/(k+m) times the capacity or, under a loss-based controller, Mathis' rate at the
+// loss FEC leaves unrepaired, whichever is lower. So one epoch's loss measurement ranks every
+// arm, tried or not, and arms the prior rates clearly worse are never explored. What the prior
+// gets wrong each arm learns as a correction, a discounted least-squares fit of
+// log2(goodput / predicted goodput) on the context x = [1, q], q = queueing delay / min RTT
+// (clipped to 2): A <- lambda A + x x' + (1 - lambda) A0, b <- lambda b + r x (the (1 - lambda)
+// A0 term keeps A >= A0 = I / prior_variance, so directions the data never excite do not wind
+// up). Each sample's residual is clipped to +-1 doubling, so one spoilt epoch cannot outweigh
+// the prior. The arm chosen has the highest upper bound prior + theta.x + alpha sqrt(x' P x),
+// P = A^-1. Rewards are log2(epoch goodput / the best epoch goodput seen): 0 for the best, -1 for
+// half, so a halving at 5 % loss weighs like one at 0.1 %.
 //
 // Decisions happen at epoch ends. An epoch lasts at least `epoch_rtts` smoothed RTTs, and a
 // setting change needs `min_rtts_between_changes` RTTs since the last one: that is the guard
 // against oscillation. Hysteresis adds to it: a challenger must beat the current arm's bound by
-// `hysteresis` (relative) to take over. Every decision yields a TuningDecision with its reason:
-// the context, the arm, the prediction and bound of each arm.
+// `hysteresis` doublings to take over. Between epoch ends, a loss jump that makes another arm's
+// prediction `urgent_margin` doublings better switches at once (the guard still holds): each RTT
+// a loss-based controller spends on a weak code costs it a window reduction. Every decision
+// yields a TuningDecision with its reason: the context, and each arm's prior, prediction and bound.
 //
 // Sans-IO: time comes in as `now`. TuningController is the whole hook into a Connection: the
 // connection calls it after each ACK, and it applies decisions through set_fec() and
@@ -45,10 +47,14 @@ struct TuningOptions {
   double epoch_rtts = 5;              // an epoch lasts at least this many smoothed RTTs ...
   Duration min_epoch = std::chrono::milliseconds(500);  // ... and at least this long (enough packets to judge)
   double min_rtts_between_changes = 5;
+  double urgent_margin = 1.0;         // between epoch ends, switch when another arm is predicted this many doublings better (0: never)
   double hysteresis = 0.07;           // a challenger's bound must exceed the current arm's by 0.07 doublings (5 %)
   double forgetting = 0.9;            // lambda per epoch: old epochs fade (the loss changes over time)
   double alpha = 0.15;                // exploration weight of the confidence bound
   double prior_variance = 1.0;        // P starts as prior_variance * I (rewards in doublings)
+  // The analytic prior (see AdaptiveTuner::prior): true when the congestion controller backs off
+  // on (unrepaired) loss — NewReno, Cubic, AIMD; false for BBR, where FEC is only overhead.
+  bool loss_based_cc = true;
 
   static std::vector<TuningArm> default_arms();
 };
@@ -58,9 +64,10 @@ struct TuningSample {
   Timestamp now;
   std::uint64_t delivered_bytes = 0;  // stream bytes acknowledged so far (cumulative)
   double loss_rate = 0;               // recent lost / sent packets, FEC-repaired losses included
+  std::uint64_t loss_samples = 0;     // the sends loss_rate is over (0: unknown, taken as 1000)
   Duration smoothed_rtt{0};
   Duration min_rtt{0};
-  double bandwidth_bps = 0;           // a delivery-rate estimate (for the window cap's BDP)
+  double bandwidth_bps = 0;           // a delivery-rate estimate (the window cap's BDP, the prior's capacity)
 };
 
 struct TuningDecision {
@@ -68,10 +75,11 @@ struct TuningDecision {
   std::size_t arm = 0;                // index into arms()
   bool changed = false;
   std::string reason;                 // explore | exploit | hold (guard | hysteresis | settling)
-  Eigen::Vector4d context;            // x = [1, l, l^2, q] (see above)
+  Eigen::Vector2d context;            // x = [1, q] (see above)
   double epoch_goodput_bps = 0;       // what the epoch that just ended delivered
   double reward = 0;                  // log2(epoch goodput / best epoch goodput)
-  std::vector<double> predicted;      // per arm: theta.x (predicted reward, doublings)
+  std::vector<double> prior;          // per arm: the analytic prior (predicted reward, doublings)
+  std::vector<double> predicted;      // per arm: prior + theta.x (predicted reward, doublings)
   std::vector<double> bound;          // per arm: the upper confidence bound
   std::uint32_t window_cap_packets = 0;
   double srtt_s = 0;
@@ -91,19 +99,34 @@ class AdaptiveTuner {
   // Call on every ACK; returns a decision when an epoch ended (apply it when `changed`).
   std::optional<TuningDecision> on_ack(const TuningSample& sample, std::size_t max_datagram_size);
 
-  // Exposed for tests: the RLS model of one arm.
-  double predict(std::size_t arm, const Eigen::Vector4d& x) const { return models_[arm].theta.dot(x); }
-  double bound(std::size_t arm, const Eigen::Vector4d& x) const;
-  void learn(std::size_t arm, const Eigen::Vector4d& x, double reward);
-  static Eigen::Vector4d context(double loss, Duration srtt, Duration min_rtt);
+  // Exposed for tests: the RLS model of one arm's correction to the prior (reward - prior).
+  double correction(std::size_t arm, const Eigen::Vector2d& x) const { return models_[arm].theta.dot(x); }
+  double bonus(std::size_t arm, const Eigen::Vector2d& x) const;
+  void learn(std::size_t arm, const Eigen::Vector2d& x, double residual);
+  static Eigen::Vector2d context(double loss, Duration srtt, Duration min_rtt);
+
+  // The analytic prior of an arm rs(k,m) (off: m = 0) at loss rate p, in doublings below
+  // `reference_bps`: the code keeps k/(k+m) of the rate for data; a source stays lost after FEC
+  // when it and at least m of the other k+m-1 shards of its block are lost,
+  //   e(p) = p * P(Binomial(k+m-1, p) >= m),
+  // and only those reach a loss-based controller, which then sustains about Mathis' rate
+  //   1.22 * MSS / (RTT * sqrt(e)).
+  // Goodput ~ k/(k+m) * min(capacity, window cap, Mathis(e)). Without loss-based CC the Mathis
+  // term is dropped (FEC is overhead only).
+  static double residual_loss(int k, int m, double p);
+  double prior(std::size_t arm, double loss, Duration srtt, double capacity_bps, double reference_bps,
+               std::size_t max_datagram_size) const;
 
  private:
   struct ArmModel {
-    Eigen::Matrix4d a;                       // discounted Gram matrix, >= I / prior_variance
-    Eigen::Vector4d b = Eigen::Vector4d::Zero();
-    Eigen::Vector4d theta = Eigen::Vector4d::Zero();
-    Eigen::Matrix4d p;                       // A^-1
+    Eigen::Matrix2d a;                       // discounted Gram matrix, >= I / prior_variance
+    Eigen::Vector2d b = Eigen::Vector2d::Zero();
+    Eigen::Vector2d theta = Eigen::Vector2d::Zero();
+    Eigen::Matrix2d p;                       // A^-1
   };
+
+  // The decision's context, prior, prediction and bound of every arm, as of `s` (on the current arm).
+  TuningDecision assess(const TuningSample& s, std::size_t max_datagram_size) const;
 
   TuningOptions options_;
   std::vector<ArmModel> models_;
@@ -114,6 +137,7 @@ class AdaptiveTuner {
   Timestamp last_change_{};
   bool settling_ = false;        // the epoch after a change: not scored
   double best_goodput_bps_ = 0;  // reward scale: rewards are goodput / the best epoch seen
+  double capacity_bps_ = 0;      // the prior's capacity: max(best epoch goodput, delivery-rate estimate)
 };
 
 class Connection;

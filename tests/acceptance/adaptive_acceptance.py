@@ -9,8 +9,11 @@
 - one log line per decision: the run's `log` artifact has as many lines as the run has
   adaptive_changed points;
 - worst phase (each variant's lowest per-phase goodput, median over seeds): adaptive is at least
-  as good as FEC off (the setting a learner starts from). The issue's bar — adaptive >= every
-  fixed setting — is printed, not asserted: it is not met today (docs/protocols/pfs-adaptive.md).
+  as good as FEC off (the setting a learner starts from), and the issue's bar — adaptive >= every
+  fixed setting — up to a 5 % tie margin: the best fixed setting in the worst phase (rs(10,4) at
+  5 % loss) is one of adaptive's arms, so a learner can at best tie it there, and a strict >= on
+  a tie would be decided by noise (measured: 13.91 vs 13.88 Mbit/s here, 13.78 vs 13.89 in the
+  full scenario with 3 seeds, 13.90 vs 13.88 with 6; docs/protocols/pfs-adaptive.md).
 
 usage: adaptive_acceptance.py WIRELAB_BINARY SOURCE_DIR
 """
@@ -43,6 +46,7 @@ protocols:
   - pfs: {cc: cubic, adaptive: true, label: adaptive}
 """
 PHASES = 3
+TIE_MARGIN = 0.95
 
 
 def main():
@@ -96,8 +100,10 @@ def main():
                   "adaptive's worst phase >= FEC off's (%.2f vs %.2f Mbit/s)"
                   % (median_worst["adaptive"] / 1e6, fixed["fec-off"] / 1e6))
             best = max(fixed, key=fixed.get)
-            print("note adaptive vs the best fixed setting in the worst phase: %.2f vs %s %.2f Mbit/s (not asserted)"
-                  % (median_worst["adaptive"] / 1e6, best, fixed[best] / 1e6))
+            check(median_worst["adaptive"] >= TIE_MARGIN * fixed[best],
+                  "adaptive's worst phase >= every fixed setting's (best: %s), within a %.0f %% tie margin"
+                  " (%.2f vs %.2f Mbit/s)" % (best, (1 - TIE_MARGIN) * 100, median_worst["adaptive"] / 1e6,
+                                               fixed[best] / 1e6))
     print("%d failure(s)" % len(failures))
     return 1 if failures else 0
 

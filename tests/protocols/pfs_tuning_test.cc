@@ -3,6 +3,7 @@
 // guard allows, and its options reject bad arm lists.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 #include "protocols/pfs/pfs.h"
@@ -14,7 +15,8 @@ namespace {
 constexpr std::size_t kDatagram = 1472;
 
 // Drives a tuner with an ACK every 5 ms; `rate_of(arm, t_s)` is the goodput (bit/s) the
-// current arm earns at time t, with +-20 % noise. Returns the decisions.
+// current arm earns at time t, with +-20 % noise, on a 50 ms, 20 Mbit/s path. Returns the
+// decisions.
 template <typename RateOf, typename LossOf>
 std::vector<TuningDecision> drive(AdaptiveTuner& tuner, double seconds, RateOf rate_of, LossOf loss_of,
                                   std::uint64_t seed) {
@@ -31,6 +33,7 @@ std::vector<TuningDecision> drive(AdaptiveTuner& tuner, double seconds, RateOf r
     s.loss_rate = loss_of(to_seconds(now));
     s.smoothed_rtt = std::chrono::milliseconds(50);
     s.min_rtt = std::chrono::milliseconds(50);
+    s.bandwidth_bps = 20e6;  // the delivery-rate estimate: a 20 Mbit/s link, as slow start measures it
     if (auto d = tuner.on_ack(s, kDatagram)) out.push_back(*d);
   }
   return out;
@@ -58,19 +61,62 @@ TEST(PfsTuning, SettlesOnTheArmThatDeliversMore) {
 }
 
 TEST(PfsTuning, FollowsTheBestArmWhenTheLossChanges) {
+  // PFS Cubic's per-phase goodput with each fixed setting in scenarios/adaptive.yaml (median of
+  // 3 seeds): at 0.1 % loss rs(10,1) is best, at 5 % rs(10,4) is, by far.
   for (std::uint64_t seed : {1, 2, 3}) {
     AdaptiveTuner tuner;
-    // At 0.1 % loss FEC off is best; at 5 % rs(10,4) is, by far.
     auto loss = [](double t) { return t < 30 ? 0.001 : 0.05; };
     auto rate = [&loss](std::size_t arm, double t) {
-      const double rates_low[] = {18e6, 16e6, 15e6, 13e6};
-      const double rates_high[] = {1e6, 3e6, 6e6, 12e6};
+      const double rates_low[] = {10e6, 17.4e6, 16.1e6, 14.4e6};
+      const double rates_high[] = {1.0e6, 2.7e6, 6.2e6, 13.9e6};
       return loss(t) < 0.01 ? rates_low[arm] : rates_high[arm];
     };
     const auto decisions = drive(tuner, 60, rate, loss, seed);
-    EXPECT_GT(share_on(decisions, 0, 15, 30), 0.6) << "seed " << seed;
-    EXPECT_GT(share_on(decisions, 3, 45, 60), 0.8) << "seed " << seed;
+    EXPECT_GT(share_on(decisions, 1, 15, 30), 0.6) << "seed " << seed;
+    EXPECT_GT(share_on(decisions, 3, 35, 60), 0.8) << "seed " << seed;
   }
+}
+
+TEST(PfsTuning, WithoutLossBasedControlFecIsOnlyOverhead) {
+  // BBR does not back off on random loss: the prior ranks the arms by code rate, and FEC off,
+  // which delivers the most at every loss rate, is kept at 0.1 % and at 5 %.
+  for (std::uint64_t seed : {1, 2, 3}) {
+    TuningOptions options;
+    options.loss_based_cc = false;
+    AdaptiveTuner tuner(options);
+    auto loss = [](double t) { return t < 30 ? 0.001 : 0.05; };
+    auto rate = [](std::size_t arm, double) {
+      const double rates[] = {18e6, 16.7e6, 15.6e6, 13.4e6};
+      return rates[arm];
+    };
+    const auto decisions = drive(tuner, 60, rate, loss, seed);
+    EXPECT_GT(share_on(decisions, 0, 0, 30), 0.9) << "seed " << seed;
+    EXPECT_GT(share_on(decisions, 0, 30, 60), 0.9) << "seed " << seed;
+  }
+}
+
+TEST(PfsTuning, MeasuredGoodputOverrulesThePrior) {
+  // At 1 % loss the prior prefers rs(10,2) (it repairs nearly all, at less overhead than
+  // rs(10,4)); here rs(10,2) delivers 10 Mbit/s and rs(10,4) 16: the learner must move over.
+  for (std::uint64_t seed : {1, 2, 3}) {
+    AdaptiveTuner tuner;
+    auto rate = [](std::size_t arm, double) {
+      const double rates[] = {2e6, 6e6, 10e6, 16e6};
+      return rates[arm];
+    };
+    const auto decisions = drive(tuner, 60, rate, [](double) { return 0.01; }, seed);
+    EXPECT_GT(share_on(decisions, 3, 20, 60), 0.8) << "seed " << seed;
+  }
+}
+
+TEST(PfsTuning, ResidualLossIsTheBinomialTail) {
+  // rs(10,2) at 5 %: a source stays lost when it and >= 2 of the other 11 shards are lost.
+  const double p = 0.05;
+  const double at_most_one = std::pow(1 - p, 11) + 11 * p * std::pow(1 - p, 10);
+  EXPECT_NEAR(AdaptiveTuner::residual_loss(10, 2, p), p * (1 - at_most_one), 1e-12);
+  EXPECT_DOUBLE_EQ(AdaptiveTuner::residual_loss(0, 0, p), p);  // FEC off
+  EXPECT_DOUBLE_EQ(AdaptiveTuner::residual_loss(10, 1, 0), 0.0);
+  EXPECT_LT(AdaptiveTuner::residual_loss(10, 4, p), AdaptiveTuner::residual_loss(10, 2, p));
 }
 
 TEST(PfsTuning, ChangesAreAtLeastFiveRttsApart) {
