@@ -124,12 +124,26 @@ TuningDecision AdaptiveTuner::assess(const TuningSample& s, std::size_t max_data
   return d;
 }
 
+void AdaptiveTuner::start_epoch(const TuningSample& s) {
+  epoch_start_ = s.now;
+  epoch_start_delivered_ = s.delivered_bytes;
+}
+
+void AdaptiveTuner::switch_to(std::size_t arm, const TuningSample& s) {
+  current_ = arm;
+  last_change_ = s.now;
+  settling_ = true;
+}
+
+double AdaptiveTuner::epoch_goodput_bps(const TuningSample& s, Duration elapsed) const {
+  return static_cast<double>(s.delivered_bytes - epoch_start_delivered_) * 8 / to_seconds(elapsed);
+}
+
 std::optional<TuningDecision> AdaptiveTuner::on_ack(const TuningSample& s, std::size_t max_datagram_size) {
   if (s.smoothed_rtt.count() <= 0) return std::nullopt;  // nothing measured yet
   if (!started_) {
     started_ = true;
-    epoch_start_ = s.now;
-    epoch_start_delivered_ = s.delivered_bytes;
+    start_epoch(s);
     last_change_ = s.now;
     return std::nullopt;
   }
@@ -148,27 +162,24 @@ std::optional<TuningDecision> AdaptiveTuner::on_ack(const TuningSample& s, std::
     for (std::size_t a = 0; a < models_.size(); ++a)
       if (d.predicted[a] > d.predicted[greedy]) greedy = a;
     if (d.predicted[greedy] < d.predicted[current_] + options_.urgent_margin) return std::nullopt;
-    d.epoch_goodput_bps = static_cast<double>(s.delivered_bytes - epoch_start_delivered_) * 8 / to_seconds(elapsed);
+    d.epoch_goodput_bps = epoch_goodput_bps(s, elapsed);
     char why[160];
     std::snprintf(why, sizeof why, "switch now (loss): predicted %.2f doublings above the current arm, mid-epoch",
                   d.predicted[greedy] - d.predicted[current_]);
     d.reason = why;
     d.arm = greedy;
     d.changed = true;
-    current_ = greedy;
-    last_change_ = s.now;
-    settling_ = true;
+    switch_to(greedy, s);
     d.window_cap_packets = window_cap_packets(s, max_datagram_size);
-    epoch_start_ = s.now;
-    epoch_start_delivered_ = s.delivered_bytes;
+    start_epoch(s);
     return d;
   }
 
-  const double epoch_goodput_bps = static_cast<double>(s.delivered_bytes - epoch_start_delivered_) * 8 / to_seconds(elapsed);
-  best_goodput_bps_ = std::max(best_goodput_bps_, epoch_goodput_bps);
+  const double epoch_goodput = epoch_goodput_bps(s, elapsed);
+  best_goodput_bps_ = std::max(best_goodput_bps_, epoch_goodput);
   capacity_bps_ = std::max({capacity_bps_, best_goodput_bps_, s.bandwidth_bps});
   TuningDecision d = assess(s, max_datagram_size);
-  d.epoch_goodput_bps = epoch_goodput_bps;
+  d.epoch_goodput_bps = epoch_goodput;
   auto predictions = [&] {
     for (std::size_t a = 0; a < models_.size(); ++a) {
       d.predicted[a] = d.prior[a] + correction(a, d.context);
@@ -180,8 +191,7 @@ std::optional<TuningDecision> AdaptiveTuner::on_ack(const TuningSample& s, std::
     // this arm's to judge, and no decision is taken on it.
     settling_ = false;
     d.reason = "hold (settling): the first epoch after a change is not scored";
-    epoch_start_ = s.now;
-    epoch_start_delivered_ = s.delivered_bytes;
+    start_epoch(s);
     return d;
   }
   if (best_goodput_bps_ > 0) {
@@ -217,13 +227,10 @@ std::optional<TuningDecision> AdaptiveTuner::on_ack(const TuningSample& s, std::
     d.arm = top;
     d.changed = true;
     d.reason = top == greedy ? "exploit: best predicted goodput" : "explore: uncertain arm's bound is best";
-    current_ = top;
-    last_change_ = s.now;
-    settling_ = true;
+    switch_to(top, s);
   }
   d.window_cap_packets = window_cap_packets(s, max_datagram_size);
-  epoch_start_ = s.now;
-  epoch_start_delivered_ = s.delivered_bytes;
+  start_epoch(s);
   return d;
 }
 

@@ -127,6 +127,11 @@ class AdaptiveTuner {
 
   // The decision's context, prior, prediction and bound of every arm, as of `s` (on the current arm).
   TuningDecision assess(const TuningSample& s, std::size_t max_datagram_size) const;
+  // A new epoch starts at `s`; switch_to also makes `arm` current, starts the guard and marks
+  // the next epoch as settling.
+  void start_epoch(const TuningSample& s);
+  void switch_to(std::size_t arm, const TuningSample& s);
+  double epoch_goodput_bps(const TuningSample& s, Duration elapsed) const;
 
   TuningOptions options_;
   std::vector<ArmModel> models_;
