@@ -396,16 +396,10 @@ void Connection::on_ack_frame(Timestamp now, const AckFrame& ack) {
   // The acknowledged packets stay readable in their ledger slots until trim() below.
   acked_slots_.clear();
   for (const auto& range : ack.ranges) {
-    for (std::size_t i = sent_.lower_bound(range.first); i < sent_.slot_count(); ++i) {
-      const SentPacket* p = sent_.at(i);
-      if (!p) {
-        if (sent_.removed(i).packet_number > range.last) break;
-        continue;
-      }
-      if (p->packet_number > range.last) break;
+    sent_.for_each_live_in(range.first, range.last, [&](std::size_t i) {
       sent_.remove(i);
       acked_slots_.push_back(&sent_.removed(i));
-    }
+    });
   }
   if (!largest_acked_ || largest > *largest_acked_) largest_acked_ = largest;
   if (acked_slots_.empty()) return;
@@ -506,18 +500,13 @@ std::optional<std::size_t> Connection::final_ack(Timestamp now, MutableByteView 
 void Connection::on_nack_frame(Timestamp now, const NackFrame& nack) {
   std::vector<SentPacket> lost;
   for (const auto& r : nack.missing) {
-    for (std::size_t i = sent_.lower_bound(r.first); i < sent_.slot_count(); ++i) {
+    sent_.for_each_live_in(r.first, r.last, [&](std::size_t i) {
       const SentPacket* p = sent_.at(i);
-      if (!p) {
-        if (sent_.removed(i).packet_number > r.last) break;
-        continue;
-      }
-      if (p->packet_number > r.last) break;
       // An FEC source waits for its block's repairs; detect_lost decides after them.
-      if (fec_tx_.guard(p->fec_block)) continue;
+      if (fec_tx_.guard(p->fec_block)) return;
       lost.push_back(*p);
       sent_.remove(i);
-    }
+    });
   }
   sent_.trim();
   if (!lost.empty()) declare_lost(now, lost);

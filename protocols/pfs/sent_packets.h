@@ -67,6 +67,16 @@ class SentPacketLedger {
   std::size_t lower_bound(std::uint64_t pn) const;
   SentPacket* at(std::size_t i) { return slot(i).live ? &slot(i).packet : nullptr; }
   const SentPacket* at(std::size_t i) const { return slot(i).live ? &slot(i).packet : nullptr; }
+  // Calls f(i) for every slot, oldest first, still holding a packet numbered in [first, last];
+  // f may remove() that packet.
+  template <class F>
+  void for_each_live_in(std::uint64_t first, std::uint64_t last, F&& f) {
+    for (std::size_t i = lower_bound(first); i < count_; ++i) {
+      const Slot& s = slot(i);
+      if (s.packet.packet_number > last) break;
+      if (s.live) f(i);
+    }
+  }
   // Removes the packet in slot i from flight; it stays readable through the slot until trim().
   void remove(std::size_t i);
   SentPacket& removed(std::size_t i) { return slot(i).packet; }
