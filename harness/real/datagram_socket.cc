@@ -29,7 +29,7 @@ void set_buffer(int fd, int forced_option, int option) {
 
 DatagramBatch::DatagramBatch(std::size_t capacity, std::size_t datagram_bytes)
     : datagram_bytes_(datagram_bytes),
-      storage_(capacity * datagram_bytes),
+      storage_(new std::uint8_t[capacity * datagram_bytes]),
       sizes_(capacity),
       segment_sizes_(capacity),
       sources_(capacity),
@@ -65,7 +65,7 @@ sockaddr_in DatagramSocket::local_address() const {
 std::size_t DatagramSocket::receive(DatagramBatch& batch) {
   const std::size_t n = batch.capacity();
   for (std::size_t i = 0; i < n; ++i) {
-    batch.iovecs_[i] = {batch.storage_.data() + i * batch.datagram_bytes_, batch.datagram_bytes_};
+    batch.iovecs_[i] = {batch.storage_.get() + i * batch.datagram_bytes_, batch.datagram_bytes_};
     msghdr& h = batch.headers_[i].msg_hdr;
     h = msghdr{};
     h.msg_name = &batch.sources_[i];
@@ -113,7 +113,7 @@ void DatagramSocket::send(DatagramBatch& batch, const sockaddr_in& to) {
     std::size_t j = i, bytes = 0;
     while (j < batch.count_ && (gso_ || j == i) && j - i < kMaxGsoSegments &&
            bytes + batch.sizes_[j] <= kMaxGsoBytes && batch.sizes_[j] <= segment) {
-      batch.iovecs_[j] = {batch.storage_.data() + j * batch.datagram_bytes_, batch.sizes_[j]};
+      batch.iovecs_[j] = {batch.storage_.get() + j * batch.datagram_bytes_, batch.sizes_[j]};
       bytes += batch.sizes_[j];
       if (batch.sizes_[j++] < segment) break;  // a shorter datagram ends its group
     }

@@ -18,10 +18,14 @@ constexpr std::size_t kReceiveBatchMessages = 32;
 // Datagrams per sendmmsg call. DatagramSocket::send makes each run of equal-sized datagrams one
 // GSO message of up to 64 KB (44 datagrams of 1472 bytes), so a batch of 88 is two full GSO
 // messages per system call: the kernel's per-message costs (route lookup, skb setup, waking
-// the peer) are paid per 64 KB, as kernel TCP pays them per 64 KB TSO segment.
+// the peer) are paid per 64 KB, as kernel TCP pays them per 64 KB TSO segment. Large datagrams
+// (loopback's own MTU: 65507 bytes) need no GSO; for them the batch holds kSendBatchBytes, so
+// it stays in the cache between poll_transmit writing it and the kernel copying it.
 constexpr std::size_t kSendBatchDatagrams = 88;
+constexpr std::size_t kSendBatchBytes = 512 * 1024;
 constexpr std::uint32_t kIpUdpHeaderBytes = 28;
-// For this long after a receive brought a bulk batch (kBusyPollDatagrams or more) the loop
+// For this long after a receive brought a bulk batch (kBusyPollDatagrams datagrams or
+// kBusyPollBytes bytes, whichever comes first: one 64 KB datagram is a bulk batch) the loop
 // polls the socket instead of sleeping in epoll. A sleeping receiver is woken by the sender's
 // thread from inside its sendmmsg (on loopback the sender runs the receive path in its
 // softirq): on this 2-core VM that wake-up, an IPI to the other vCPU, was ~10 % of the
@@ -32,6 +36,7 @@ constexpr std::uint32_t kIpUdpHeaderBytes = 28;
 // sender releases a quantum and then reads its acknowledgements, a gap the receiver slept in.
 constexpr Duration kBusyPoll = std::chrono::microseconds(500);
 constexpr std::size_t kBusyPollDatagrams = 16;
+constexpr std::size_t kBusyPollBytes = 16 * 1472;
 constexpr Duration kSeriesInterval = std::chrono::milliseconds(100);
 
 enum Source : std::uint64_t { kSocket = 1, kStop = 2, kWake = 3 };
@@ -58,7 +63,8 @@ EndpointLoop::EndpointLoop(std::unique_ptr<Transport> transport, const workloads
       control_(control),
       wake_fd_(wake_fd),
       in_(kReceiveBatchMessages, 65536),
-      out_(kSendBatchDatagrams, transport_.max_datagram_size()) {
+      out_(std::clamp<std::size_t>(kSendBatchBytes / transport_.max_datagram_size(), 2, kSendBatchDatagrams),
+           transport_.max_datagram_size()) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
   add_fd(epoll_fd_, socket_.fd(), kSocket);
@@ -122,13 +128,14 @@ void EndpointLoop::receive_all(Timestamp t) {
   // Drain what is queued now, bounded so a flood cannot starve the transmit side.
   for (int round = 0; round < 8; ++round) {
     const std::size_t n = socket_.receive(in_);
-    std::size_t datagrams = 0;
+    std::size_t datagrams = 0, bytes = 0;
     for (std::size_t i = 0; i < n; ++i) {
       if (!peer_) {
         peer_ = in_.source(i);  // the server answers the first client; one flow per server
         socket_.connect_to(*peer_);
       }
       const ByteView received = in_.datagram(i);
+      bytes += received.size;
       const std::size_t segment = in_.segment_size(i);
       if (segment == 0) {
         transport_.on_datagram(t, received);
@@ -138,7 +145,7 @@ void EndpointLoop::receive_all(Timestamp t) {
       for (std::size_t offset = 0; offset < received.size; offset += segment, ++datagrams)
         transport_.on_datagram(t, received.subview(offset, std::min(segment, received.size - offset)));
     }
-    if (datagrams >= kBusyPollDatagrams) last_bulk_batch_at_ = t;
+    if (datagrams >= kBusyPollDatagrams || bytes >= kBusyPollBytes) last_bulk_batch_at_ = t;
     if (n < in_.capacity()) return;
   }
 }
