@@ -104,6 +104,21 @@ class StreamApi {
   virtual std::size_t write(StreamId stream, ByteView data, bool fin) = 0;
   // Reads in-order bytes; sets *fin when the stream's end has been read.
   virtual std::size_t read(StreamId stream, MutableByteView out, bool* fin) = 0;
+
+  // In place, for transports whose buffers the application may fill and read directly (PFS):
+  // each saves the copy through the application's own buffer that write() and read() cost.
+  // nullopt from either: this transport (or stream) moves bytes only through write()/read().
+  //
+  // Up to `max` bytes of contiguous free space in the stream's send buffer (empty when it is
+  // full); fill a prefix of it, then commit_write that many bytes, as write(.., fin) would
+  // queue them. Valid until the next call on this transport.
+  virtual std::optional<MutableByteView> write_space(StreamId, std::size_t /*max*/) { return std::nullopt; }
+  virtual void commit_write(StreamId, std::size_t /*n*/, bool /*fin*/) {}
+  // The in-order bytes readable now, in the transport's buffer; *fin: the stream's end follows
+  // them. consume(n) then takes the first n (and the end, once every byte before it is taken),
+  // as read() would have. Valid until the next call on this transport.
+  virtual std::optional<ByteView> readable_bytes(StreamId, bool* /*fin*/) { return std::nullopt; }
+  virtual void consume(StreamId, std::size_t /*n*/) {}
   virtual std::optional<TransportEvent> poll_event() = 0;
 };
 

@@ -130,6 +130,42 @@ std::size_t Connection::read(StreamId id, MutableByteView out, bool* fin) {
   return n;
 }
 
+std::optional<MutableByteView> Connection::write_space(StreamId id, std::size_t max) {
+  if (encoding_) return std::nullopt;
+  if (state_ == State::kClosed || close_requested_ || !streams_.count(id)) return MutableByteView{};
+  Stream& s = streams_.at(id);
+  const MutableByteView space = s.send.space(max, config_.stream_receive_window);
+  // A short answer may only be the ring's wrap; a spurious writable event is harmless.
+  s.write_blocked = space.size < max;
+  return space;
+}
+
+void Connection::commit_write(StreamId id, std::size_t n, bool fin) {
+  auto it = streams_.find(id);
+  if (it != streams_.end()) it->second.send.commit(n, fin);
+}
+
+std::optional<ByteView> Connection::readable_bytes(StreamId id, bool* fin) {
+  if (encoding_) return std::nullopt;
+  auto it = streams_.find(id);
+  if (it == streams_.end()) {
+    if (fin) *fin = false;
+    return ByteView{};
+  }
+  return it->second.recv.peek(fin);
+}
+
+void Connection::consume(StreamId id, std::size_t n) {
+  auto it = streams_.find(id);
+  if (it == streams_.end()) return;
+  Stream& s = it->second;
+  s.recv.consume(n);
+  s.readable_pending = false;
+  consumed_data_ += n;
+  update_flow_credit(id, s);
+  if (s.recv.finished()) retire_if_done(id);
+}
+
 void Connection::retire_if_done(StreamId id) {
   auto it = streams_.find(id);
   if (it == streams_.end()) return;

@@ -47,6 +47,11 @@ class Connection : public Transport {
   std::optional<StreamId> open_stream() override;
   std::size_t write(StreamId stream, ByteView data, bool fin) override;
   std::size_t read(StreamId stream, MutableByteView out, bool* fin) override;
+  // In place (not with `encoding: refs`, whose bytes are transformed on the way).
+  std::optional<MutableByteView> write_space(StreamId stream, std::size_t max) override;
+  void commit_write(StreamId stream, std::size_t n, bool fin) override;
+  std::optional<ByteView> readable_bytes(StreamId stream, bool* fin) override;
+  void consume(StreamId stream, std::size_t n) override;
   std::optional<TransportEvent> poll_event() override;
   void close(Timestamp now) override;
   bool is_closed() const override { return state_ == State::kClosed; }

@@ -68,6 +68,22 @@ std::size_t SendStream::write(ByteView data, bool fin, std::uint64_t buffer_limi
   return n;
 }
 
+MutableByteView SendStream::space(std::size_t max, std::uint64_t buffer_limit) {
+  if (fin_written_) return {};
+  const std::uint64_t room = buffer_limit > buffered() ? buffer_limit - buffered() : 0;
+  const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(room, max));
+  if (n == 0) return {};
+  const std::size_t held = static_cast<std::size_t>(buffered());
+  if (held + n > buffer_.size()) grow(held + n);
+  const std::size_t at = (head_ + held) & (buffer_.size() - 1);
+  return {buffer_.data() + at, std::min(n, buffer_.size() - at)};
+}
+
+void SendStream::commit(std::size_t n, bool fin) {
+  write_offset_ += n;
+  if (fin) fin_written_ = true;
+}
+
 std::optional<StreamChunk> SendStream::next_chunk(std::uint64_t max_length, std::uint64_t flow_limit,
                                                   std::uint64_t conn_credit) const {
   if (max_length == 0) return std::nullopt;
@@ -187,9 +203,20 @@ bool RecvStream::on_frame(std::uint64_t offset, ByteView data, bool fin) {
 }
 
 std::size_t RecvStream::read(MutableByteView out, bool* fin) {
-  const std::size_t available = ready_.size() - ready_head_;
-  const std::size_t n = std::min(available, out.size);
-  if (n) std::memcpy(out.data, ready_.data() + ready_head_, n);
+  const ByteView ready = peek(nullptr);
+  const std::size_t n = std::min(ready.size, out.size);
+  if (n) std::memcpy(out.data, ready.data, n);
+  consume(n);
+  if (fin) *fin = fin_read_;
+  return n;
+}
+
+ByteView RecvStream::peek(bool* fin) const {
+  if (fin) *fin = fin_offset_ && contiguous_end_ == *fin_offset_ && !fin_read_;
+  return {ready_.data() + ready_head_, ready_.size() - ready_head_};
+}
+
+void RecvStream::consume(std::size_t n) {
   ready_head_ += n;
   read_offset_ += n;
   if (ready_head_ == ready_.size()) {
@@ -200,8 +227,6 @@ std::size_t RecvStream::read(MutableByteView out, bool* fin) {
     ready_head_ = 0;
   }
   if (fin_offset_ && read_offset_ == *fin_offset_) fin_read_ = true;
-  if (fin) *fin = fin_read_;
-  return n;
 }
 
 }  // namespace wirelab::pfs

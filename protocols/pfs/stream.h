@@ -38,6 +38,10 @@ class SendStream {
  public:
   // Accepts up to `room` more bytes (send buffer space); returns how many were taken.
   std::size_t write(ByteView data, bool fin, std::uint64_t buffer_limit);
+  // In place: up to `max` bytes of contiguous room (within `buffer_limit` buffered bytes) at the
+  // write position, to be filled and then committed; empty when the buffer is full.
+  MutableByteView space(std::size_t max, std::uint64_t buffer_limit);
+  void commit(std::size_t n, bool fin);
   std::uint64_t buffered() const { return write_offset_ - acked_floor_; }
 
   bool has_retransmission() const { return !lost_.empty() || (fin_lost_ && !fin_acked_); }
@@ -87,6 +91,9 @@ class RecvStream {
   // Takes a STREAM frame's payload; returns false on a flow-control or final-size violation.
   bool on_frame(std::uint64_t offset, ByteView data, bool fin);
   std::size_t read(MutableByteView out, bool* fin);
+  // In place: the ready bytes (*fin: the end follows them), then consume(n) of them.
+  ByteView peek(bool* fin) const;
+  void consume(std::size_t n);
   bool readable() const { return ready_.size() > ready_head_ || (fin_offset_ && read_offset_ == *fin_offset_ && !fin_read_); }
   std::uint64_t highest_received() const { return highest_; }
   std::uint64_t consumed() const { return read_offset_; }

@@ -46,6 +46,20 @@ void BulkSender::write_more() {
   const std::uint64_t sent = options_.write_ahead_bytes ? options_.bytes_sent_once() : 0;
   for (int chunks = 0; options_.chunks_per_service == 0 || chunks < options_.chunks_per_service; ++chunks) {
     if (options_.write_ahead_bytes && written_ >= sent + options_.write_ahead_bytes) break;
+    // Straight into the transport's send buffer where it allows that: no copy through chunk_.
+    const std::uint64_t remaining = total - written_;
+    if (remaining > 0) {
+      if (const auto space = connection_.write_space(*stream_, std::min<std::uint64_t>(kChunkBytes, remaining))) {
+        if (space->size == 0) break;
+        options_.content.fill(written_, *space);
+        const bool fin = options_.bytes.has_value() && space->size == remaining;
+        connection_.commit_write(*stream_, space->size, fin);
+        written_ += space->size;
+        fin_written_ = fin;
+        if (fin) break;
+        continue;
+      }
+    }
     // The pattern is generated once per chunk, not once per write attempt: a transport with a
     // nearly full send buffer takes a few bytes per call, and regenerating 64 KB each time
     // would dominate the cost of a simulation.
@@ -90,9 +104,17 @@ void BulkReceiver::read_stream(Timestamp now) {
   if (record_.done) return;
   for (;;) {
     bool fin = false;
-    const std::size_t n = connection_.read(*stream_, MutableByteView(read_buffer_.data(), read_buffer_.size()), &fin);
+    std::size_t n;
+    // In the transport's own buffer where it allows that: no copy into read_buffer_.
+    if (const auto ready = connection_.readable_bytes(*stream_, &fin)) {
+      n = ready->size;
+      if (n > 0) check_.feed(*ready);
+      if (n > 0 || fin) connection_.consume(*stream_, n);
+    } else {
+      n = connection_.read(*stream_, MutableByteView(read_buffer_.data(), read_buffer_.size()), &fin);
+      if (n > 0) check_.feed(ByteView(read_buffer_.data(), n));
+    }
     if (n > 0) {
-      check_.feed(ByteView(read_buffer_.data(), n));
       record_.bytes_delivered += n;
       record_.content_digest = check_.digest();
       record_.last_byte_at = now;

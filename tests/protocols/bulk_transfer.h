@@ -26,7 +26,8 @@ struct BulkOutcome {
 inline BulkOutcome run_bulk(const pfs::PfsConfig& config, const PipeLink& forward, const PipeLink& reverse,
                             std::uint64_t bytes, std::uint64_t seed, Duration limit = std::chrono::seconds(600),
                             const BulkContent* content = nullptr, std::size_t write_bytes = 64 * 1024,
-                            const std::function<void(Timestamp, Transport& client, Transport& server)>& watch = {}) {
+                            const std::function<void(Timestamp, Transport& client, Transport& server)>& watch = {},
+                            bool in_place = false) {
   auto client = pfs::make_transport(config, pfs::Role::kClient, seed * 2 + 1);
   auto server = pfs::make_transport(config, pfs::Role::kServer, seed * 2 + 2);
   ScriptedPipe pipe(*client, *server, forward, reverse, seed);
@@ -47,6 +48,20 @@ inline BulkOutcome run_bulk(const pfs::PfsConfig& config, const PipeLink& forwar
       if (e->kind == TransportEvent::Kind::kConnected && !stream) stream = client->open_stream();
       if (e->kind == TransportEvent::Kind::kClosed) outcome.client_closed = "closed: '" + e->reason + "'";
     }
+    if (stream && !fin_written && in_place) {
+      // Filled in the send buffer itself (write_space/commit_write), as BulkSender does.
+      while (written < bytes) {
+        const auto space = client->write_space(*stream, std::min<std::uint64_t>(chunk.size(), bytes - written));
+        if (!space || space->size == 0) break;
+        data.fill(written, *space);
+        written += space->size;
+        client->commit_write(*stream, space->size, written == bytes);
+      }
+      if (written == bytes) {
+        if (bytes == 0) client->commit_write(*stream, 0, true);
+        fin_written = true;
+      }
+    }
     if (stream && !fin_written) {
       for (;;) {
         const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), bytes - written));
@@ -66,8 +81,17 @@ inline BulkOutcome run_bulk(const pfs::PfsConfig& config, const PipeLink& forwar
       if (e->kind != TransportEvent::Kind::kStreamReadable && e->kind != TransportEvent::Kind::kStreamOpened) continue;
       for (;;) {
         bool fin = false;
-        const std::size_t n = server->read(e->stream, MutableByteView(in.data(), in.size()), &fin);
-        check.feed(ByteView(in.data(), n));
+        std::size_t n;
+        if (in_place) {
+          // Checked in the receive buffer itself (readable_bytes/consume), as BulkReceiver does.
+          const auto ready = server->readable_bytes(e->stream, &fin);
+          n = ready ? ready->size : 0;
+          if (n) check.feed(*ready);
+          if (ready && (n || fin)) server->consume(e->stream, n);
+        } else {
+          n = server->read(e->stream, MutableByteView(in.data(), in.size()), &fin);
+          check.feed(ByteView(in.data(), n));
+        }
         if (fin && !done) {
           check.finish();
           done = true;

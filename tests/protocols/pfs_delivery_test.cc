@@ -1,6 +1,7 @@
 // Exactly-once, in-order delivery under randomized fault schedules: thousands of small
 // transfers through the scripted pipe with loss (0-30 %), bursts, duplication and reordering,
-// for both ARQ modes and every congestion controller. A failure prints its seed; set
+// for both ARQ modes and every congestion controller, half of them writing and reading in place
+// (write_space/readable_bytes) instead of through write()/read(). A failure prints its seed; set
 // WIRELAB_PIPE_SEED=N to replay that one schedule.
 #include <gtest/gtest.h>
 
@@ -59,10 +60,12 @@ Schedule make_schedule(std::uint64_t seed) {
 
 void check_schedule(std::uint64_t seed) {
   const Schedule s = make_schedule(seed);
-  const auto out = run_bulk(s.config, s.forward, s.reverse, s.bytes, seed, std::chrono::seconds(3600));
-  ASSERT_TRUE(out.finished) << "transfer did not finish (client " << out.client_closed << ", server " << out.server_closed
+  const bool in_place = seed % 2 == 0;
+  const auto out = run_bulk(s.config, s.forward, s.reverse, s.bytes, seed, std::chrono::seconds(3600), nullptr,
+                            64 * 1024, {}, in_place);
+  ASSERT_TRUE(out.finished) << (in_place ? "[in place] " : "") << "transfer did not finish (client " << out.client_closed << ", server " << out.server_closed
                            << "); replay with WIRELAB_PIPE_SEED=" << seed << " (" << s.describe() << ")";
-  ASSERT_TRUE(out.integrity_ok) << "bytes not delivered exactly once in order; replay with WIRELAB_PIPE_SEED=" << seed
+  ASSERT_TRUE(out.integrity_ok) << (in_place ? "[in place] " : "") << "bytes not delivered exactly once in order; replay with WIRELAB_PIPE_SEED=" << seed
                                 << " (" << s.describe() << ")";
 }
 
