@@ -15,21 +15,30 @@
 
 namespace wirelab::real {
 namespace {
-constexpr std::size_t kBatchDatagrams = 32;
+// Datagrams per sendmmsg: two full UDP GSO messages of 1472-byte datagrams, as the endpoint
+// loop sends (endpoint_loop.cc, kSendBatchDatagrams).
+constexpr std::size_t kBatchDatagrams = 88;
+// Messages per recvmmsg (each up to 64 KB: GRO coalesces datagrams).
+constexpr std::size_t kReceiveBatchMessages = 32;
 constexpr std::uint32_t kIpUdpHeaderBytes = 28;
 // The sender sleeps at most this long at a time, so it notices a stopped run promptly.
 constexpr Duration kMaxSleep = std::chrono::milliseconds(10);
 
 void receive(DatagramSocket& socket, FlowRecord& record, RunControl& control) {
   try {
-    DatagramBatch batch(kBatchDatagrams, 65536);
+    DatagramBatch batch(kReceiveBatchMessages, 65536);
     bool any = false;
     for (;;) {
-      pollfd fds[2] = {{socket.fd(), POLLIN, 0}, {control.stop_fd(), POLLIN, 0}};
-      if (poll(fds, 2, -1) < 0 && errno != EINTR) throw std::system_error(errno, std::generic_category(), "poll");
-      if (fds[1].revents & POLLIN) return;
+      // Sleep in poll only once the socket is drained: a receiver woken per batch loses
+      // datagrams to an overflowing socket buffer at loopback rates.
       const std::size_t n = socket.receive(batch);
-      if (n == 0) continue;
+      if (n == 0) {
+        pollfd fds[2] = {{socket.fd(), POLLIN, 0}, {control.stop_fd(), POLLIN, 0}};
+        if (poll(fds, 2, -1) < 0 && errno != EINTR) throw std::system_error(errno, std::generic_category(), "poll");
+        if (fds[1].revents & POLLIN) return;
+        continue;
+      }
+      if (control.stopped()) return;
       const double at_s = control.seconds_since_start(monotonic_now());
       for (std::size_t i = 0; i < n; ++i) {
         // A GRO-coalesced message holds several datagrams, each with its own sequence number.
