@@ -469,6 +469,7 @@ void Connection::on_ack_frame(Timestamp now, const AckFrame& ack) {
       if (it->second.send.fin_written()) retire_if_done(c.stream_id);
     }
     if (p.in_flight) {
+      ++packets_acked_;
       bytes_acked += p.size;
       delivered_ += p.size;
       delivered_time_ = now;

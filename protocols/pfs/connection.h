@@ -70,9 +70,13 @@ class Connection : public Transport {
   bool has_rtt_sample() const { return rtt_.has_sample(); }
   Duration smoothed_rtt() const { return rtt_.smoothed(); }
   Duration min_rtt() const { return rtt_.min(); }
+  Duration latest_rtt() const { return rtt_.latest(); }
   // Lost / sent packets over the last 500 to 1000 sends, FEC-repaired losses included.
   double loss_rate() const { return loss_rate_.rate(); }
   std::uint64_t loss_rate_samples() const { return loss_rate_.samples(); }
+  // Since the start: the losses loss_rate() counted, and the ack-eliciting packets acknowledged.
+  std::uint64_t packets_lost_counted() const { return loss_rate_.total_lost(); }
+  std::uint64_t packets_acked() const { return packets_acked_; }
   // Stream payload bytes acknowledged by the peer so far (goodput as the sender sees it).
   std::uint64_t stream_bytes_acked() const { return stream_bytes_acked_; }
 
@@ -184,6 +188,7 @@ class Connection : public Transport {
   std::uint32_t window_cap_packets_ = 0;   // 0: no cap
   LossRateEstimator loss_rate_;
   std::uint64_t stream_bytes_acked_ = 0;
+  std::uint64_t packets_acked_ = 0;
   std::unique_ptr<TuningController> tuner_;  // pfs: {adaptive: true} (tuning.h); null otherwise
   FecBlockEncoder fec_tx_;
   FecBlockDecoder fec_rx_;

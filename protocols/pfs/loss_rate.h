@@ -18,7 +18,12 @@ class LossRateEstimator {
       current_ = {};
     }
   }
-  void on_lost(std::uint64_t packets) { current_.lost += packets; }
+  void on_lost(std::uint64_t packets) {
+    current_.lost += packets;
+    total_lost_ += packets;
+  }
+  // Every loss counted since the start (for a controller that files losses itself).
+  std::uint64_t total_lost() const { return total_lost_; }
 
   // The sends rate() is over (500 to 1000 once warmed up).
   std::uint64_t samples() const { return current_.sent + previous_.sent; }
@@ -38,6 +43,7 @@ class LossRateEstimator {
   };
   Window current_;
   Window previous_;
+  std::uint64_t total_lost_ = 0;
 };
 
 }  // namespace wirelab::pfs

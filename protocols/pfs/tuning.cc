@@ -40,6 +40,22 @@ AdaptiveTuner::AdaptiveTuner(TuningOptions options) : options_(std::move(options
   fresh.a = Eigen::Matrix2d::Identity() / options_.prior_variance;
   fresh.p = Eigen::Matrix2d::Identity() * options_.prior_variance;
   models_.assign(options_.arms.size(), fresh);
+  // Nothing is measured yet. Under a loss-based controller start on the lightest code (the FEC
+  // arm with the highest code rate): a random loss in slow start ends it, and Cubic then needs
+  // seconds to grow to the link rate (scenarios/adaptive.yaml: 7 s at 0.1 % loss, from FEC off),
+  // while the code costs only its overhead until the first decision. Otherwise (BBR) on arms[0].
+  if (options_.loss_based_cc) {
+    double best_rate = 0;
+    for (std::size_t a = 0; a < options_.arms.size(); ++a) {
+      const fec::RsParams& f = options_.arms[a].fec;
+      if (f.k <= 0 || f.m <= 0) continue;
+      const double rate = static_cast<double>(f.k) / (f.k + f.m);
+      if (rate > best_rate) {
+        best_rate = rate;
+        current_ = a;
+      }
+    }
+  }
 }
 
 Eigen::Vector2d AdaptiveTuner::context(double /*loss*/, Duration srtt, Duration min_rtt) {
@@ -106,6 +122,8 @@ TuningDecision AdaptiveTuner::assess(const TuningSample& s, std::size_t max_data
   d.arm = current_;
   d.srtt_s = to_seconds(s.smoothed_rtt);
   d.loss = s.loss_rate;
+  d.loss_all = s.loss_rate_all;
+  d.congestive_share = s.congestive_share;
   d.context = context(s.loss_rate, s.smoothed_rtt, s.min_rtt);
   // The prior's loss rate: one standard deviation above the posterior mean under a Jeffreys
   // prior, (lost + 1/2) / (sent + 1). Too weak a code costs a loss-based controller its window
@@ -235,10 +253,12 @@ std::optional<TuningDecision> AdaptiveTuner::on_ack(const TuningSample& s, std::
 }
 
 std::string TuningDecision::line(const std::vector<TuningArm>& arms) const {
-  char head[256];
-  std::snprintf(head, sizeof head, "t=%.3fs adaptive: %s %s (loss %.4f, srtt %.1f ms, epoch goodput %.2f Mbit/s, reward %.2f, cap %u pkts): %s;",
-                to_seconds(at.time_since_epoch()), changed ? "switch to" : "keep", arms[arm].label().c_str(), loss,
-                srtt_s * 1e3, epoch_goodput_bps / 1e6, reward, window_cap_packets, reason.c_str());
+  char head[512];
+  std::snprintf(head, sizeof head,
+                "t=%.3fs adaptive: %s %s (loss %.4f random, %.4f all, %.0f %% at the queue top; srtt %.1f ms, epoch goodput "
+                "%.2f Mbit/s, reward %.2f, cap %u pkts): %s;",
+                to_seconds(at.time_since_epoch()), changed ? "switch to" : "keep", arms[arm].label().c_str(), loss, loss_all,
+                congestive_share * 100, srtt_s * 1e3, epoch_goodput_bps / 1e6, reward, window_cap_packets, reason.c_str());
   std::string s = head;
   for (std::size_t a = 0; a < arms.size() && a < predicted.size(); ++a) {
     char item[128];
@@ -278,11 +298,19 @@ void TuningController::on_ack(Timestamp now, Connection& c) {
     last_sample_ = now;
     last_delivered_ = delivered;
   }
+  // File this ACK's outcomes (packets acknowledged, losses declared or reported rebuilt since the
+  // last ACK) by the queue its latest RTT sample shows.
+  const std::uint64_t acked = c.packets_acked(), lost = c.packets_lost_counted();
+  losses_.on_outcomes(acked - last_acked_, lost - last_lost_, c.latest_rtt(), c.min_rtt());
+  last_acked_ = acked;
+  last_lost_ = lost;
   TuningSample s;
   s.now = now;
   s.delivered_bytes = delivered;
-  s.loss_rate = c.loss_rate();
-  s.loss_samples = c.loss_rate_samples();
+  s.loss_rate = losses_.random_rate();
+  s.loss_samples = losses_.random_samples();
+  s.loss_rate_all = c.loss_rate();
+  s.congestive_share = losses_.congestive_share();
   s.smoothed_rtt = c.smoothed_rtt();
   s.min_rtt = c.min_rtt();
   s.bandwidth_bps = best_rate_bps_;
@@ -297,6 +325,7 @@ void TuningController::on_ack(Timestamp now, Connection& c) {
                  {"adaptive_fec_m", arm.fec.m},
                  {"adaptive_window", d->window_cap_packets},
                  {"adaptive_loss", d->loss},
+                 {"adaptive_loss_all", d->loss_all},
                  {"adaptive_srtt_s", d->srtt_s},
                  {"adaptive_predicted", d->predicted[d->arm]},
                  {"adaptive_changed", d->changed ? 1.0 : 0.0}};

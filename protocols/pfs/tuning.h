@@ -27,6 +27,8 @@
 // Sans-IO: time comes in as `now`. TuningController is the whole hook into a Connection: the
 // connection calls it after each ACK, and it applies decisions through set_fec() and
 // set_window_cap() and queues one TransportNote per decision (series + log line) for the host.
+// It files the connection's losses with a LossClassifier, so the tuner sizes codes by the random
+// loss, not by the overflow losses of the queue its own congestion controller fills.
 #pragma once
 
 #include <cstdint>
@@ -38,12 +40,15 @@
 
 #include "protocols/core/time.h"
 #include "protocols/core/endpoint.h"
+#include "protocols/pfs/loss_classifier.h"
 #include "protocols/pfs/pfs.h"
 
 namespace wirelab::pfs {
 
 struct TuningOptions {
-  std::vector<TuningArm> arms;        // default_arms() when empty; the tuner starts on arms[0]
+  // default_arms() when empty. The tuner starts on the lightest FEC arm (highest code rate) under
+  // a loss-based controller, else (or when no arm has FEC) on arms[0].
+  std::vector<TuningArm> arms;
   double epoch_rtts = 5;              // an epoch lasts at least this many smoothed RTTs ...
   Duration min_epoch = std::chrono::milliseconds(500);  // ... and at least this long (enough packets to judge)
   double min_rtts_between_changes = 5;
@@ -63,8 +68,12 @@ struct TuningOptions {
 struct TuningSample {
   Timestamp now;
   std::uint64_t delivered_bytes = 0;  // stream bytes acknowledged so far (cumulative)
-  double loss_rate = 0;               // recent lost / sent packets, FEC-repaired losses included
-  std::uint64_t loss_samples = 0;     // the sends loss_rate is over (0: unknown, taken as 1000)
+  // The loss the prior judges codes by: the random part (LossClassifier: losses below the top of
+  // the queue), FEC-repaired losses included; the packets it is over (0: unknown, taken as 1000).
+  double loss_rate = 0;
+  std::uint64_t loss_samples = 0;
+  double loss_rate_all = 0;           // every loss, queue overflow included (reported only)
+  double congestive_share = 0;        // the share of losses at the top of the queue (reported only)
   Duration smoothed_rtt{0};
   Duration min_rtt{0};
   double bandwidth_bps = 0;           // a delivery-rate estimate (the window cap's BDP, the prior's capacity)
@@ -83,7 +92,9 @@ struct TuningDecision {
   std::vector<double> bound;          // per arm: the upper confidence bound
   std::uint32_t window_cap_packets = 0;
   double srtt_s = 0;
-  double loss = 0;
+  double loss = 0;                    // the random loss the prior used
+  double loss_all = 0;                // every loss
+  double congestive_share = 0;
   std::string line(const std::vector<TuningArm>& arms) const;  // one log line, the reason included
 };
 
@@ -149,8 +160,8 @@ class Connection;
 
 // Drives one connection's AdaptiveTuner: samples the connection after each ACK, applies what
 // the tuner decides, and keeps the decisions as notes for the host. Series per decision:
-// adaptive_fec_k, adaptive_fec_m, adaptive_window (cap in packets, 0 = none), adaptive_loss,
-// adaptive_srtt_s, adaptive_predicted (the chosen arm's predicted reward, doublings below the
+// adaptive_fec_k, adaptive_fec_m, adaptive_window (cap in packets, 0 = none), adaptive_loss
+// (the random loss the tuner used), adaptive_loss_all (every loss), adaptive_srtt_s, adaptive_predicted (the chosen arm's predicted reward, doublings below the
 // best epoch goodput), adaptive_changed (1 when the setting changed).
 class TuningController {
  public:
@@ -163,6 +174,9 @@ class TuningController {
 
  private:
   AdaptiveTuner tuner_;
+  LossClassifier losses_;
+  std::uint64_t last_acked_ = 0;
+  std::uint64_t last_lost_ = 0;
   double best_rate_bps_ = 0;
   std::uint64_t last_delivered_ = 0;
   Timestamp last_sample_{};

@@ -1,11 +1,13 @@
 // PFS adaptive tuning, sans-IO: the bandit settles on the arm that delivers more, follows a
 // change of which arm is best when the loss changes, never changes setting faster than the
-// guard allows, and its options reject bad arm lists.
+// guard allows, and its options reject bad arm lists; the loss classifier tells a drop-tail
+// queue's overflow from random loss.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 
+#include "protocols/pfs/loss_classifier.h"
 #include "protocols/pfs/pfs.h"
 #include "protocols/pfs/tuning.h"
 
@@ -139,6 +141,152 @@ TEST(PfsTuning, ChangesAreAtLeastFiveRttsApart) {
   // Decisions come once per epoch (>= 5 RTTs, >= 0.5 s): at most 240 in 120 s.
   EXPECT_LE(decisions.size(), 240u);
   EXPECT_LT(changes, static_cast<int>(decisions.size()));
+}
+
+// A window-based sender over a drop-tail bottleneck, one round per RTT: min RTT 50 ms, 1700
+// packets/s (85 packets fill the pipe), a 100-packet buffer (so q tops out at 59 ms). A round
+// sends `window` packets; the queue moves linearly from where the last round left it towards
+// window - 85 packets, and what the buffer cannot hold is dropped, spread over the packets that
+// found it full. Each packet is also lost at random with probability `random_loss`. Every
+// second delivered packet's ACK reports the outcomes since the previous ACK with that packet's
+// RTT (+0..1 ms of ACK delay), as TuningController feeds the classifier.
+struct DropTailPath {
+  static constexpr double kMinRtt = 0.05, kRate = 1700, kPipe = 85, kBuffer = 100;
+  std::mt19937_64 rng;
+  double random_loss;
+  double queue = 0;  // packets queued at the end of the last round
+  Duration min_rtt = std::chrono::hours(1);
+  std::uint64_t pending_lost = 0, pending_delivered = 0;
+  std::uint64_t overflowed = 0;  // in the last round
+
+  DropTailPath(std::uint64_t seed, double p) : rng(seed), random_loss(p) {}
+
+  // Sends one round through `c`; returns the packets lost (either way).
+  std::uint64_t round(double window, LossClassifier& c) {
+    std::uniform_real_distribution<double> u(0, 1);
+    const double target = window - kPipe;
+    const double overflow = std::max(0.0, target - kBuffer);
+    int full = 0;
+    for (int i = 0; i < static_cast<int>(window); ++i)
+      full += queue + (target - queue) * (i + 1) / window >= kBuffer;
+    double drop_credit = 0;
+    std::uint64_t lost = 0;
+    overflowed = 0;
+    for (int i = 0; i < static_cast<int>(window); ++i) {
+      const double q = std::clamp(queue + (target - queue) * (i + 1) / window, 0.0, kBuffer);
+      bool dropped = false;
+      if (q >= kBuffer && full > 0) {
+        drop_credit += overflow / full;
+        if (drop_credit >= 1) {
+          drop_credit -= 1;
+          dropped = true;
+          ++overflowed;
+        }
+      }
+      dropped = dropped || u(rng) < random_loss;
+      if (dropped) {
+        ++pending_lost;
+        ++lost;
+        continue;
+      }
+      if (++pending_delivered < 2) continue;
+      const Duration rtt = std::chrono::duration_cast<Duration>(
+          std::chrono::duration<double>(kMinRtt + q / kRate + 0.001 * u(rng)));
+      min_rtt = std::min(min_rtt, rtt);
+      c.on_outcomes(pending_delivered, pending_lost, rtt, min_rtt);
+      pending_delivered = pending_lost = 0;
+    }
+    queue = std::clamp(target, 0.0, kBuffer);
+    return lost;
+  }
+};
+
+TEST(PfsLossClassifier, QueueOverflowIsNotRandomLoss) {
+  // A loss-based controller alone on a lossless path: slow start overshoots the buffer (a burst
+  // of overflow losses, several % of a window), then Cubic-like cuts to 0.7 and regrowth by 4
+  // packets a round refill the queue until it overflows again. Every loss is the queue's.
+  for (std::uint64_t seed : {1, 2, 3}) {
+    DropTailPath path(seed, 0.0);
+    LossClassifier c;
+    double window = 10, max_total = 0, max_random = 0, share_at_max = 0;
+    bool slow_start = true;
+    int episodes = 0;
+    for (int r = 0; r < 400; ++r) {
+      const bool lost = path.round(window, c) > 0;
+      if (lost) {
+        window = std::max(2.0, 0.7 * window);
+        slow_start = false;
+        ++episodes;
+      } else {
+        window = slow_start ? 2 * window : window + 4;
+      }
+      if (c.total_rate() > max_total) {
+        max_total = c.total_rate();
+        share_at_max = c.congestive_share();
+      }
+      max_random = std::max(max_random, c.random_rate());
+    }
+    EXPECT_GT(episodes, 5) << "seed " << seed;
+    EXPECT_GT(max_total, 0.02) << "seed " << seed;  // what the tuner used to size its code by
+    EXPECT_GT(share_at_max, 0.9) << "seed " << seed;
+    EXPECT_LT(max_random, 0.002) << "seed " << seed;  // at most one stray loss in a window
+    EXPECT_NEAR(c.queue_top_s(), DropTailPath::kBuffer / DropTailPath::kRate, 0.002) << "seed " << seed;
+  }
+}
+
+TEST(PfsLossClassifier, BernoulliLossIsRandomAtEveryQueueLevel) {
+  // 5 % Bernoulli loss: a window swinging from 90 to 180 packets regardless of loss (the queue
+  // from 5 to 95 packets: FEC keeps the losses from the controller) and, separately, a
+  // controller that does back off (the queue never builds, so nothing is filed as overflow).
+  for (std::uint64_t seed : {1, 2, 3}) {
+    for (bool reacts : {false, true}) {
+      DropTailPath path(seed, 0.05);
+      LossClassifier c;
+      double window = 90, sum = 0;
+      int n = 0;
+      for (int r = 0; r < 600; ++r) {
+        const bool lost = path.round(window, c) > 0;
+        if (reacts)
+          window = lost ? std::max(2.0, 0.7 * window) : window + 1;
+        else
+          window = r % 40 < 20 ? 90 + 4.5 * (r % 20) : 180 - 4.5 * (r % 20);
+        if (r >= 100) {
+          sum += c.random_rate();
+          ++n;
+        }
+      }
+      EXPECT_NEAR(sum / n, 0.05, 0.005) << "seed " << seed << (reacts ? " (backing off)" : " (FEC-hidden)");
+      EXPECT_LT(c.congestive_share(), 0.3) << "seed " << seed;
+    }
+  }
+}
+
+TEST(PfsLossClassifier, RandomLossUnderOverflowIsSeparated) {
+  // 0.2 % Bernoulli loss under the controller's own overflow, as with rs(10,1): FEC repairs the
+  // random losses, so the controller backs off only when the queue overflows. The random
+  // estimate (averaged over time: one window holds only one or two such losses) stays near
+  // 0.2 % while all losses together read over 1.5 times more.
+  for (std::uint64_t seed : {1, 2, 3}) {
+    DropTailPath path(seed, 0.002);
+    LossClassifier c;
+    double window = 10, random_sum = 0, total_sum = 0;
+    bool slow_start = true;
+    int n = 0;
+    for (int r = 0; r < 2000; ++r) {
+      path.round(window, c);
+      if (path.overflowed > 0) {
+        window = std::max(2.0, 0.7 * window);
+        slow_start = false;
+      } else {
+        window = slow_start ? 2 * window : window + 8;
+      }
+      random_sum += c.random_rate();
+      total_sum += c.total_rate();
+      ++n;
+    }
+    EXPECT_NEAR(random_sum / n, 0.002, 0.0005) << "seed " << seed;
+    EXPECT_GT(total_sum / n, 1.5 * random_sum / n) << "seed " << seed;
+  }
 }
 
 TEST(PfsTuning, ArmListsAreValidated) {
