@@ -6,9 +6,12 @@
 // Overflow losses happen when the queue is full, so the packets around a lost one (whose ACKs
 // reveal the loss) measured the highest queueing delay of the path; random loss strikes at any
 // queue level. Every outcome — a packet acknowledged, or found lost (declared lost, or rebuilt
-// by the peer's FEC) — is filed by the queueing delay the latest RTT sample of its ACK shows,
-// q = latest RTT - min RTT: in the top band (q >= (1 - kTopBand) x the highest q seen lately)
-// or below it. Random loss, independent of the queue, has the same rate in both bands; overflow
+// by the peer's FEC) — is filed by the queueing delay the RTT samples of the last smoothed RTT
+// show at most, q = max(latest RTT) - min RTT: in the top band (q >= (1 - kTopBand) x the
+// highest q seen lately) or below it. The max over an RTT, not the latest sample alone: losses
+// are found up to an RTT late (time threshold, or ACKs of packets sent after the window was cut
+// and the queue began to drain), and acknowledgements are filed the same way so that the bands'
+// rates stay comparable. Random loss, independent of the queue, has the same rate in both bands; overflow
 // loss lands in the top band only. So the random loss rate is the loss rate below the top band,
 // over the last 2500 to 5000 such outcomes: at 0.1 % loss that is a handful of losses, few
 // enough already that noise moves the estimate between codes. A step up must not wait for so
@@ -23,6 +26,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <deque>
+#include <utility>
 
 #include "protocols/core/time.h"
 
@@ -37,11 +42,17 @@ class LossClassifier {
   static constexpr double kTopBand = 0.1;                  // the top band: q within 10 % of the highest
   static constexpr double kMinTopFraction = 0.1;           // a queue under 10 % of min RTT: no bands
 
-  // At an ACK: `delivered` packets newly acknowledged and `lost` newly found lost since the
-  // previous call, all filed by the queue the newest acknowledged packet met.
-  void on_outcomes(std::uint64_t delivered, std::uint64_t lost, Duration latest_rtt, Duration min_rtt) {
+  // At an ACK at `now`: `delivered` packets newly acknowledged and `lost` newly found lost since
+  // the previous call, filed by the highest queue the RTT samples of the last `smoothed_rtt`
+  // (this ACK's `latest_rtt` included) show.
+  void on_outcomes(Timestamp now, std::uint64_t delivered, std::uint64_t lost, Duration latest_rtt, Duration min_rtt,
+                   Duration smoothed_rtt) {
+    // The running max of latest RTT over the last smoothed RTT (a monotonic deque).
+    while (!recent_rtts_.empty() && recent_rtts_.back().second <= latest_rtt) recent_rtts_.pop_back();
+    recent_rtts_.emplace_back(now, latest_rtt);
+    while (now - recent_rtts_.front().first > smoothed_rtt) recent_rtts_.pop_front();
     if (delivered + lost == 0) return;
-    const double q = std::max(0.0, to_seconds(latest_rtt) - to_seconds(min_rtt));
+    const double q = std::max(0.0, to_seconds(recent_rtts_.front().second) - to_seconds(min_rtt));
     top_.add(q, delivered + lost);
     const double top = top_.max();
     const bool banded = top >= kMinTopFraction * to_seconds(min_rtt) && top > 0;
@@ -124,6 +135,7 @@ class LossClassifier {
     double max() const { return std::max(current, previous); }
   };
 
+  std::deque<std::pair<Timestamp, Duration>> recent_rtts_;  // decreasing RTTs, newest last
   WindowMax top_;
   Tally<500> all_;  // LossRateEstimator's window: the share at the top of what it reports
   Tally<kWindowOutcomes> random_;

@@ -148,14 +148,15 @@ TEST(PfsTuning, ChangesAreAtLeastFiveRttsApart) {
 // sends `window` packets; the queue moves linearly from where the last round left it towards
 // window - 85 packets, and what the buffer cannot hold is dropped, spread over the packets that
 // found it full. Each packet is also lost at random with probability `random_loss`. Every
-// second delivered packet's ACK reports the outcomes since the previous ACK with that packet's
-// RTT (+0..1 ms of ACK delay), as TuningController feeds the classifier.
+// second delivered packet's ACK, at its send time + RTT, reports the outcomes since the previous
+// ACK with that packet's RTT (+0..1 ms of ACK delay), as TuningController feeds the classifier.
 struct DropTailPath {
   static constexpr double kMinRtt = 0.05, kRate = 1700, kPipe = 85, kBuffer = 100;
   std::mt19937_64 rng;
   double random_loss;
   double queue = 0;  // packets queued at the end of the last round
   Duration min_rtt = std::chrono::hours(1);
+  Timestamp round_start = kTimeZero;
   std::uint64_t pending_lost = 0, pending_delivered = 0;
   std::uint64_t overflowed = 0;  // in the last round
 
@@ -193,10 +194,12 @@ struct DropTailPath {
       const Duration rtt = std::chrono::duration_cast<Duration>(
           std::chrono::duration<double>(kMinRtt + q / kRate + 0.001 * u(rng)));
       min_rtt = std::min(min_rtt, rtt);
-      c.on_outcomes(pending_delivered, pending_lost, rtt, min_rtt);
+      const Timestamp sent = round_start + std::chrono::duration_cast<Duration>(std::chrono::duration<double>(i / kRate));
+      c.on_outcomes(sent + rtt, pending_delivered, pending_lost, rtt, min_rtt, rtt);
       pending_delivered = pending_lost = 0;
     }
     queue = std::clamp(target, 0.0, kBuffer);
+    round_start += std::chrono::duration_cast<Duration>(std::chrono::duration<double>(kMinRtt + queue / kRate));
     return lost;
   }
 };
