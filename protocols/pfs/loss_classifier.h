@@ -6,12 +6,14 @@
 // Overflow losses happen when the queue is full, so the packets around a lost one (whose ACKs
 // reveal the loss) measured the highest queueing delay of the path; random loss strikes at any
 // queue level. Every outcome — a packet acknowledged, or found lost (declared lost, or rebuilt
-// by the peer's FEC) — is filed by the queueing delay the RTT samples of the last smoothed RTT
-// show at most, q = max(latest RTT) - min RTT: in the top band (q >= (1 - kTopBand) x the
-// highest q seen lately) or below it. The max over an RTT, not the latest sample alone: losses
-// are found up to an RTT late (time threshold, or ACKs of packets sent after the window was cut
-// and the queue began to drain), and acknowledgements are filed the same way so that the bands'
-// rates stay comparable. Random loss, independent of the queue, has the same rate in both bands; overflow
+// by the peer's FEC) — is filed by the queueing delay the RTT samples of the last min RTT show
+// at most, q = max(latest RTT) - min RTT: in the top band (q >= (1 - kTopBand) x the highest q
+// seen lately) or below it. The max over a min RTT, not the latest sample alone: losses are
+// found late (time threshold, or ACKs of packets sent after the window was cut and the queue
+// began to drain), and acknowledgements are filed the same way so that the bands' rates stay
+// comparable. The band is narrow (3 %, two packets of a 100-packet queue) and the span short
+// because random loss that starts while the queue stands near its top must not pass for
+// overflow: the controller's window collapses in the RTTs it takes to notice. Random loss, independent of the queue, has the same rate in both bands; overflow
 // loss lands in the top band only. So the random loss rate is the loss rate below the top band,
 // over the last 2500 to 5000 such outcomes: at 0.1 % loss that is a handful of losses, few
 // enough already that noise moves the estimate between codes. A step up must not wait for so
@@ -39,18 +41,18 @@ class LossClassifier {
   static constexpr std::uint64_t kRecentOutcomes = 100;    // the step detector's windows
   static constexpr double kStepSignificance = 1e-3;
   static constexpr std::uint64_t kTopWindowOutcomes = 20000;  // the highest q is over the last 20000-40000 outcomes
-  static constexpr double kTopBand = 0.1;                  // the top band: q within 10 % of the highest
+  static constexpr double kTopBand = 0.03;                 // the top band: q within 3 % of the highest
   static constexpr double kMinTopFraction = 0.1;           // a queue under 10 % of min RTT: no bands
 
   // At an ACK at `now`: `delivered` packets newly acknowledged and `lost` newly found lost since
-  // the previous call, filed by the highest queue the RTT samples of the last `smoothed_rtt`
-  // (this ACK's `latest_rtt` included) show.
+  // the previous call, filed by the highest queue the RTT samples of the last `span` (this
+  // ACK's `latest_rtt` included) show. TuningController passes span = min RTT.
   void on_outcomes(Timestamp now, std::uint64_t delivered, std::uint64_t lost, Duration latest_rtt, Duration min_rtt,
-                   Duration smoothed_rtt) {
-    // The running max of latest RTT over the last smoothed RTT (a monotonic deque).
+                   Duration span) {
+    // The running max of latest RTT over the last `span` (a monotonic deque).
     while (!recent_rtts_.empty() && recent_rtts_.back().second <= latest_rtt) recent_rtts_.pop_back();
     recent_rtts_.emplace_back(now, latest_rtt);
-    while (now - recent_rtts_.front().first > smoothed_rtt) recent_rtts_.pop_front();
+    while (now - recent_rtts_.front().first > span) recent_rtts_.pop_front();
     if (delivered + lost == 0) return;
     const double q = std::max(0.0, to_seconds(recent_rtts_.front().second) - to_seconds(min_rtt));
     top_.add(q, delivered + lost);

@@ -301,7 +301,7 @@ void TuningController::on_ack(Timestamp now, Connection& c) {
   // File this ACK's outcomes (packets acknowledged, losses declared or reported rebuilt since the
   // last ACK) by the queue the RTT samples show (LossClassifier).
   const std::uint64_t acked = c.packets_acked(), lost = c.packets_lost_counted();
-  losses_.on_outcomes(now, acked - last_acked_, lost - last_lost_, c.latest_rtt(), c.min_rtt(), c.smoothed_rtt());
+  losses_.on_outcomes(now, acked - last_acked_, lost - last_lost_, c.latest_rtt(), c.min_rtt(), c.min_rtt());
   last_acked_ = acked;
   last_lost_ = lost;
   TuningSample s;

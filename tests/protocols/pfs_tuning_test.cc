@@ -195,7 +195,7 @@ struct DropTailPath {
           std::chrono::duration<double>(kMinRtt + q / kRate + 0.001 * u(rng)));
       min_rtt = std::min(min_rtt, rtt);
       const Timestamp sent = round_start + std::chrono::duration_cast<Duration>(std::chrono::duration<double>(i / kRate));
-      c.on_outcomes(sent + rtt, pending_delivered, pending_lost, rtt, min_rtt, rtt);
+      c.on_outcomes(sent + rtt, pending_delivered, pending_lost, rtt, min_rtt, min_rtt);
       pending_delivered = pending_lost = 0;
     }
     queue = std::clamp(target, 0.0, kBuffer);
