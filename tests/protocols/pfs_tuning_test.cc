@@ -111,6 +111,21 @@ TEST(PfsTuning, MeasuredGoodputOverrulesThePrior) {
   }
 }
 
+TEST(PfsTuning, StartsOnTheLightestCodeUnderLossBasedControl) {
+  // Nothing measured yet: a loss-based controller starts protected by the lightest code, since
+  // one random loss in slow start costs it seconds; BBR starts on the first arm.
+  EXPECT_EQ(AdaptiveTuner().arms()[AdaptiveTuner().current()].label(), "rs(10,1)");
+  TuningOptions heavy;
+  heavy.arms = parse_tuning_arms("off rs(10,4) rs(20,4) rs(10,2)");
+  EXPECT_EQ(AdaptiveTuner(heavy).arms()[AdaptiveTuner(heavy).current()].label(), "rs(20,4)");
+  TuningOptions bbr;
+  bbr.loss_based_cc = false;
+  EXPECT_EQ(AdaptiveTuner(bbr).current(), 0u);
+  TuningOptions no_fec;
+  no_fec.arms = parse_tuning_arms("off off+w1.5");
+  EXPECT_EQ(AdaptiveTuner(no_fec).current(), 0u);
+}
+
 TEST(PfsTuning, ResidualLossIsTheBinomialTail) {
   // rs(10,2) at 5 %: a source stays lost when it and >= 2 of the other 11 shards are lost.
   const double p = 0.05;
