@@ -40,6 +40,7 @@ class LossClassifier {
   static constexpr std::uint64_t kWindowOutcomes = 2500;   // the random rate's windows
   static constexpr std::uint64_t kRecentOutcomes = 100;    // the step detector's windows
   static constexpr double kStepSignificance = 1e-3;
+  static constexpr std::uint64_t kMinKnownOutcomes = 500;  // random_known(): enough to judge
   static constexpr std::uint64_t kTopWindowOutcomes = 20000;  // the highest q is over the last 20000-40000 outcomes
   static constexpr double kTopBand = 0.03;                 // the top band: q within 3 % of the highest
   static constexpr double kMinTopFraction = 0.1;           // a queue under 10 % of min RTT: no bands
@@ -70,6 +71,11 @@ class LossClassifier {
   // windows' rate, or the recent one after a step up. The estimate adaptive FEC sizes codes by.
   double random_rate() const { return loss_step() ? std::max(recent_.rate(), random_.rate()) : random_.rate(); }
   std::uint64_t random_samples() const { return loss_step() ? recent_.samples() : random_.samples(); }
+  // Enough outcomes below the top band to judge random loss (kMinKnownOutcomes), or a step up.
+  // Slow start files nearly everything at the top (the queue rises to a new high each RTT), so
+  // the first overflow leaves a few hundred outcomes at most: one or two random losses there
+  // read as 1-2 %, and a pessimistic reading of that as a reason for rs(10,4).
+  bool random_known() const { return random_.samples() >= kMinKnownOutcomes || loss_step(); }
   // The recent losses below the top band are implausibly many for the long rate: more than
   // Poisson(recent outcomes x long rate) reaches with probability kStepSignificance. The long
   // rate is the Jeffreys mean (lost + 1/2) / (n + 1), so a long window without loss still

@@ -174,7 +174,8 @@ std::optional<TuningDecision> AdaptiveTuner::on_ack(const TuningSample& s, std::
     // arm's predicted goodput `urgent_margin` doublings worse than another arm's (the loss jumped,
     // and every RTT on a weak code costs a loss-based controller a window reduction), switch now
     // instead of at the epoch's end. The guard holds; the cut epoch is not scored.
-    if (options_.urgent_margin <= 0 || best_goodput_bps_ <= 0 || s.now - last_change_ < guard) return std::nullopt;
+    if (options_.urgent_margin <= 0 || best_goodput_bps_ <= 0 || s.now - last_change_ < guard || !s.loss_known)
+      return std::nullopt;
     TuningDecision d = assess(s, max_datagram_size);
     std::size_t greedy = current_;
     for (std::size_t a = 0; a < models_.size(); ++a)
@@ -224,6 +225,11 @@ std::optional<TuningDecision> AdaptiveTuner::on_ack(const TuningSample& s, std::
     learn(current_, d.context, std::clamp(d.reward - d.prior[current_], -kMaxResidual, kMaxResidual));
   }
   predictions();
+  if (!s.loss_known) {
+    d.reason = "hold (measuring): too few outcomes below the queue top to judge random loss";
+    start_epoch(s);
+    return d;
+  }
 
   std::size_t top = current_, greedy = current_;
   for (std::size_t a = 0; a < models_.size(); ++a) {
@@ -309,6 +315,7 @@ void TuningController::on_ack(Timestamp now, Connection& c) {
   s.delivered_bytes = delivered;
   s.loss_rate = losses_.random_rate();
   s.loss_samples = losses_.random_samples();
+  s.loss_known = losses_.random_known();
   s.loss_rate_all = c.loss_rate();
   s.congestive_share = losses_.congestive_share();
   s.smoothed_rtt = c.smoothed_rtt();

@@ -72,6 +72,7 @@ struct TuningSample {
   // the queue), FEC-repaired losses included; the packets it is over (0: unknown, taken as 1000).
   double loss_rate = 0;
   std::uint64_t loss_samples = 0;
+  bool loss_known = true;             // false: too few samples to judge loss_rate; the tuner holds
   double loss_rate_all = 0;           // every loss, queue overflow included (reported only)
   double congestive_share = 0;        // the share of losses at the top of the queue (reported only)
   Duration smoothed_rtt{0};

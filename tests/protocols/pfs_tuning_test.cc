@@ -126,6 +126,34 @@ TEST(PfsTuning, StartsOnTheLightestCodeUnderLossBasedControl) {
   EXPECT_EQ(AdaptiveTuner(no_fec).current(), 0u);
 }
 
+TEST(PfsTuning, HoldsWhileTheRandomLossIsUnknown) {
+  // A loss the classifier cannot judge yet (few outcomes below the queue top) moves nothing,
+  // however bad it looks: 5 % on rs(10,1) would otherwise switch to rs(10,4) at once.
+  AdaptiveTuner tuner;
+  const std::size_t start = tuner.current();
+  TuningSample s;
+  s.smoothed_rtt = s.min_rtt = std::chrono::milliseconds(50);
+  s.bandwidth_bps = 20e6;
+  s.loss_rate = 0.05;
+  s.loss_samples = 100;
+  s.loss_known = false;
+  for (int i = 1; i <= 400; ++i) {
+    s.now = kTimeZero + std::chrono::milliseconds(5 * i);
+    s.delivered_bytes = 12500ull * i;  // 20 Mbit/s
+    if (auto d = tuner.on_ack(s, kDatagram)) EXPECT_FALSE(d->changed) << d->reason;
+  }
+  EXPECT_EQ(tuner.current(), start);
+  s.loss_known = true;
+  bool changed = false;
+  for (int i = 401; i <= 800 && !changed; ++i) {
+    s.now = kTimeZero + std::chrono::milliseconds(5 * i);
+    s.delivered_bytes = 12500ull * i;
+    if (auto d = tuner.on_ack(s, kDatagram)) changed = d->changed;
+  }
+  EXPECT_TRUE(changed);
+  EXPECT_EQ(tuner.arms()[tuner.current()].label(), "rs(10,4)");
+}
+
 TEST(PfsTuning, ResidualLossIsTheBinomialTail) {
   // rs(10,2) at 5 %: a source stays lost when it and >= 2 of the other 11 shards are lost.
   const double p = 0.05;
@@ -244,6 +272,7 @@ TEST(PfsLossClassifier, QueueOverflowIsNotRandomLoss) {
       }
       max_random = std::max(max_random, c.random_rate());
     }
+    EXPECT_TRUE(c.random_known()) << "seed " << seed;
     EXPECT_GT(episodes, 5) << "seed " << seed;
     EXPECT_GT(max_total, 0.02) << "seed " << seed;  // what the tuner used to size its code by
     EXPECT_GT(share_at_max, 0.9) << "seed " << seed;
