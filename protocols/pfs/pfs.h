@@ -55,7 +55,8 @@ struct PfsConfig {
   // packets costs each block at most m of them. 1 = no interleaving.
   std::uint32_t fec_interleave = 1;
   // Adaptive tuning (docs/protocols/pfs-adaptive.md): an online learner picks the FEC code and
-  // window cap from the measured loss and RTT; the sender starts on the first arm.
+  // window cap from the measured loss and RTT; the sender starts on the lightest FEC arm under a
+  // loss-based controller, else on the first arm.
   bool adaptive = false;
   std::vector<TuningArm> adaptive_arms;  // empty: the default arms (off, rs(10,1), rs(10,2), rs(10,4))
   // The master key of the permutation that scrambles the document (at least 16 bytes; both ends

@@ -84,7 +84,7 @@ struct TuningDecision {
   Timestamp at;
   std::size_t arm = 0;                // index into arms()
   bool changed = false;
-  std::string reason;                 // explore | exploit | hold (guard | hysteresis | settling)
+  std::string reason;                 // explore | exploit | hold (guard | hysteresis | settling | measuring)
   Eigen::Vector2d context;            // x = [1, q] (see above)
   double epoch_goodput_bps = 0;       // what the epoch that just ended delivered
   double reward = 0;                  // log2(epoch goodput / best epoch goodput)
