@@ -23,6 +23,22 @@ void only_keys(const std::map<std::string, std::string>& options, const std::vec
       throw ProtocolOptionError(key, "unknown " + protocol + " option '" + key + "'; allowed: " + join(allowed) + ", label");
 }
 
+// The option an error from pfs/quic config_from_options is about: those messages name it
+// first, quoted ("pfs option 'fec': ..."), and may name others later in their help text, so
+// the earliest quoted option wins.
+std::string key_named_in(const std::string& message, const std::map<std::string, std::string>& options) {
+  std::string key;
+  std::size_t earliest = std::string::npos;
+  for (const auto& [k, _] : options) {
+    const std::size_t at = message.find("'" + k + "'");
+    if (at < earliest) {
+      earliest = at;
+      key = k;
+    }
+  }
+  return key;
+}
+
 }  // namespace
 
 const std::vector<std::string>& known_protocols() {
@@ -41,10 +57,7 @@ std::map<std::string, std::string> canonical_protocol_options(const std::string&
     try {
       pfs::config_from_options(options, 1472);
     } catch (const pfs::PfsOptionError& e) {
-      std::string key;
-      for (const auto& [k, _] : options)
-        if (std::string(e.what()).find(k) != std::string::npos) key = k;
-      throw ProtocolOptionError(key, e.what());
+      throw ProtocolOptionError(key_named_in(e.what(), options), e.what());
     }
     return options;
   }
@@ -77,10 +90,7 @@ std::map<std::string, std::string> canonical_protocol_options(const std::string&
     try {
       quic::config_from_options(options, 1472);
     } catch (const quic::QuicOptionError& e) {
-      std::string key;
-      for (const auto& [k, _] : options)
-        if (std::string(e.what()).find("'" + k + "'") != std::string::npos) key = k;
-      throw ProtocolOptionError(key, e.what());
+      throw ProtocolOptionError(key_named_in(e.what(), options), e.what());
     }
     return options;
   }

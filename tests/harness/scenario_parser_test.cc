@@ -158,6 +158,11 @@ TEST(ScenarioParser, ProtocolOptionsAreValidated) {
   EXPECT_EQ(e.field(), "protocols[3].udp.rate");
   e = error_of(variant("tcp: {cc: newreno}", "tcp: {cc: cubic}"));
   EXPECT_NE(e.message().find("used twice"), std::string::npos);
+  // The bad option is named, not another one its help text mentions ('adaptive''s help says
+  // "fec"), and its line is the option's own.
+  e = error_of(variant("  - pfs\n", "  - pfs:\n      fec: \"rs(10,2)\"\n      adaptive: maybe\n"));
+  EXPECT_EQ(e.field(), "protocols[0].pfs.adaptive") << e.what();
+  EXPECT_EQ(e.line(), 26) << e.what();  // `  - pfs:` is line 24
 }
 
 TEST(ScenarioParser, ExplicitLabelNamesAVariant) {
