@@ -55,7 +55,7 @@ std::map<std::string, std::string> canonical_protocol_options(const std::string&
                                                               const std::map<std::string, std::string>& options) {
   if (protocol == "pfs") {
     try {
-      pfs::config_from_options(options, 1472);
+      pfs::config_from_options(options, 65507);  // size-dependent checks: check_protocol_options_at
     } catch (const pfs::PfsOptionError& e) {
       throw ProtocolOptionError(key_named_in(e.what(), options), e.what());
     }
@@ -88,13 +88,25 @@ std::map<std::string, std::string> canonical_protocol_options(const std::string&
   }
   if (protocol == "quic") {
     try {
-      quic::config_from_options(options, 1472);
+      quic::config_from_options(options, 65507);
     } catch (const quic::QuicOptionError& e) {
       throw ProtocolOptionError(key_named_in(e.what(), options), e.what());
     }
     return options;
   }
   throw ProtocolOptionError("", "unknown protocol '" + protocol + "'; allowed: " + join(known_protocols()));
+}
+
+void check_protocol_options_at(const std::string& protocol, const std::map<std::string, std::string>& options,
+                               std::size_t max_datagram_size) {
+  try {
+    if (protocol == "pfs") pfs::config_from_options(options, max_datagram_size);
+    if (protocol == "quic") quic::config_from_options(options, max_datagram_size);
+  } catch (const pfs::PfsOptionError& e) {
+    throw ProtocolOptionError(key_named_in(e.what(), options), e.what());
+  } catch (const quic::QuicOptionError& e) {
+    throw ProtocolOptionError(key_named_in(e.what(), options), e.what());
+  }
 }
 
 }  // namespace wirelab

@@ -165,6 +165,17 @@ TEST(ScenarioParser, ProtocolOptionsAreValidated) {
   EXPECT_EQ(e.line(), 26) << e.what();  // `  - pfs:` is line 24
 }
 
+TEST(ScenarioParser, OptionsThatDependOnTheDatagramSizeAreCheckedPerPoint) {
+  // rs(200,4) leaves room for data in a 9000-byte MTU's datagrams, not in 576-byte ones: a
+  // sweep over the MTU is refused at the option's line, naming the point.
+  const std::string base = "name: m\nprotocols:\n  - pfs:\n      fec: \"rs(200,4)\"\n";
+  EXPECT_NO_THROW(parse_scenario_text("m.yaml", base + "link: {mtu: 9000}\n"));
+  const auto e = error_of(base + "sweep:\n  link.mtu: [9000, 576]\n");
+  EXPECT_EQ(e.field(), "protocols[0].pfs.fec");
+  EXPECT_EQ(e.line(), 4);
+  EXPECT_NE(e.message().find("{\"link.mtu\":576}"), std::string::npos) << e.what();
+}
+
 TEST(ScenarioParser, ExplicitLabelNamesAVariant) {
   const Scenario sc = parse_scenario_text("q.yaml", variant("tcp: {cc: newreno}", "tcp: {cc: cubic, label: cubic-b}"));
   bool found = false;
