@@ -127,6 +127,10 @@ void EndpointLoop::run() {
     const TransportStats stats = transport_.stats();
     record_.retransmitted_bytes = stats.retransmitted_bytes;
     record_.retransmissions_counted = stats.counts_retransmissions;
+    record_.fec_repair_bytes = stats.fec_repair_bytes;
+    take_notes();
+  } else {
+    record_.fec_recovered_packets = transport_.stats().fec_recovered_packets;
   }
   if (measures_ && !record_.done) record_.workload = endpoint_.session().record();
 }
@@ -213,6 +217,7 @@ void EndpointLoop::sample(Timestamp t) {
     if (stats.congestion_window_bytes > 0)
       record_.sender_series.push_back({"cwnd_bytes", at_s, static_cast<double>(stats.congestion_window_bytes)});
     if (stats.latest_rtt_s > 0) record_.sender_series.push_back({"rtt_s", at_s, stats.latest_rtt_s});
+    take_notes();
   } else if (measures_) {
     const double interval_s = to_seconds(t - (next_sample_at_ - kSeriesInterval));
     record_.receiver_series.push_back(
@@ -220,6 +225,12 @@ void EndpointLoop::sample(Timestamp t) {
     delivered_at_last_sample_ = record_.bytes_delivered;
   }
   next_sample_at_ = t + kSeriesInterval;
+}
+
+// The client's transport notes (PFS adaptive tuning), taken every series interval and at the
+// end; they carry their own time, so taking them late loses nothing.
+void EndpointLoop::take_notes() {
+  while (auto note = transport_.poll_note()) record_.notes.push_back(std::move(*note));
 }
 
 }  // namespace wirelab::real

@@ -84,7 +84,8 @@ struct TuningDecision {
   std::uint32_t window_cap_packets = 0;
   double srtt_s = 0;
   double loss = 0;
-  std::string line(const std::vector<TuningArm>& arms) const;  // one log line, the reason included
+  // One log line, the reason included, without the time (the host adds it on its own clock).
+  std::string line(const std::vector<TuningArm>& arms) const;
 };
 
 class AdaptiveTuner {
