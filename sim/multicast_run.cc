@@ -226,6 +226,8 @@ RunResult run_multicast(const RunSpec& spec) {
   result.add("parity_packets", static_cast<double>(s.parity_packets_sent), "count");
   result.add("retransmitted_packets", static_cast<double>(s.retransmitted_packets), "count");
   result.add("repair_rounds", static_cast<double>(s.repair_rounds), "count");
+  result.add("parity_cache_peak_bytes", static_cast<double>(s.parity_cache_peak_bytes), "bytes");
+  result.add("parity_reencoded", static_cast<double>(s.parity_reencoded), "count");
   result.add("nack_entries_ignored", static_cast<double>(s.nack_entries_ignored), "count");
   result.add("nacks_sent", static_cast<double>(nacks), "count");
   result.add("nacks_suppressed", static_cast<double>(suppressed), "count");

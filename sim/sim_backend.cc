@@ -9,8 +9,9 @@
 //   fct_s        from the client's connect() / SYN to the last byte delivered in order to the
 //                receiving application; with several flows, first start to last delivery.
 //   goodput_bps  bytes_delivered * 8 / fct_s.
-//   fec_repair_bytes, fec_recovered_packets  (pfs with fec:) repair UDP payload bytes the
-//                senders sent (their IP packets are in wire_bytes), lost packets rebuilt.
+//   fec_repair_bytes, fec_recovered_packets  (pfs with fec: or adaptive: true) repair UDP
+//                payload bytes the senders sent (their IP packets are in wire_bytes), lost
+//                packets rebuilt (harness/transport_report.h, shared with real and emu).
 //   wire_payload_ratio  wire_bytes / bytes_delivered (bulk): wire bytes per content byte the
 //                application got; about 1.03 for a plain transport at MTU 1500, below 1 only
 //                when the content travels encoded (pfs encoding: refs).
@@ -34,6 +35,7 @@
 #include "ns3/point-to-point-helper.h"
 #include "protocols/pfs/pfs.h"
 #include "protocols/quic/quic.h"
+#include "harness/transport_report.h"
 #include "harness/workload_plan.h"
 #include "protocols/refcodec/shared_document.h"
 #include "protocols/workloads/bulk_content.h"
@@ -314,15 +316,14 @@ RunResult run_flows(const RunSpec& spec, const FlowInstaller& install, bool is_u
   std::uint64_t packets_sent = 0;
   for (const auto& f : flows) packets_sent += f.packets_sent;
   result.add("packets_sent", static_cast<double>(packets_sent), "count");
-  if (const std::string* fec = spec.protocol.option("fec"); fec && *fec != "off") {
+  {
     // PFS FEC: repair bytes (inside wire_bytes) and lost packets the receivers rebuilt.
     std::uint64_t repair = 0, recovered = 0;
     for (const auto& f : flows) {
       repair += f.fec_repair_bytes;
       recovered += f.fec_recovered_packets;
     }
-    result.add("fec_repair_bytes", static_cast<double>(repair), "bytes");
-    result.add("fec_recovered_packets", static_cast<double>(recovered), "count");
+    add_fec_metrics(spec.protocol, repair, recovered, result);
   }
   // Where the sent packets that never crossed the bottleneck went: tail-dropped by its forward
   // queue, or still queued when the run ended. (A capture of the bottleneck holds
@@ -337,12 +338,7 @@ RunResult run_flows(const RunSpec& spec, const FlowInstaller& install, bool is_u
       result.add("wire_payload_ratio", static_cast<double>(wire.bytes()) / static_cast<double>(delivered), "1");
   }
   result.add("sim_events", static_cast<double>(ns3::Simulator::GetEventCount()), "count");
-  for (const auto& f : flows) {
-    for (const TransportNote& note : f.notes) {
-      for (const auto& [name, value] : note.series) result.series.push_back({name, to_seconds(note.at), value});
-      if (!note.line.empty()) result.log.push_back(note.line);
-    }
-  }
+  for (const auto& f : flows) add_transport_notes(f.notes, [](Timestamp at) { return to_seconds(at); }, result);
   // A timed transfer (no `bytes`) is supposed to run until duration_s.
   if (!all_done && (spec.workload.bytes || is_request_workload(spec.workload))) {
     result.status = RunResult::Status::kTimeout;

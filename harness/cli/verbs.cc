@@ -47,6 +47,20 @@ void check_backends(const Scenario& sc, const BackendTable& table) {
     throw ScenarioError(sc.path, 0, 0, "backend", std::string("backend '") + backend_name(run.spec.backend) +
                                                      "' is not available in this build yet; available: " + available);
   }
+  // What the backend cannot run (a dumbbell on real, a TCP congestion control this kernel
+  // lacks, ...) is bad input too: said now, not as failed runs after the campaign started.
+  for (const auto& run : sc.runs) {
+    const auto& unsupported = run.spec.backend == Backend::kReal  ? table.real_unsupported
+                              : run.spec.backend == Backend::kEmu ? table.emu_unsupported
+                                                                  : std::function<std::string(const RunSpec&)>();
+    if (!unsupported) continue;
+    const std::string reason = unsupported(run.spec);
+    if (reason.empty()) continue;
+    const std::string point = run.params.empty() ? "" : " at sweep point " + run.params.dump();
+    throw ScenarioError(sc.path, 0, 0, "backend",
+                        std::string("the ") + backend_name(run.spec.backend) + " backend cannot run '" +
+                            run.spec.protocol.label + "'" + point + ": " + reason);
+  }
 }
 
 bool uses_backend(const Scenario& sc, Backend backend) {
@@ -258,6 +272,8 @@ BackendTable default_backends() {
   t.sim = [](const RunSpec& spec) { return sim::run(spec); };
   t.real = [](const RunSpec& spec) { return real::run(spec); };
   t.emu = [](const RunSpec& spec) { return emu::run(spec); };
+  t.real_unsupported = [](const RunSpec& spec) { return real::unsupported_reason(spec); };
+  t.emu_unsupported = [](const RunSpec& spec) { return emu::spec_unsupported_reason(spec); };
   return t;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 
 #include "harness/runner/scheduler.h"
 
@@ -12,6 +13,10 @@ struct BackendTable {
   BackendFn sim;
   BackendFn real;  // empty: not available in this build
   BackendFn emu;
+  // Why a run cannot run on that backend ("" when it can), asked of every planned run before
+  // anything runs, so `validate` and `run` refuse it as bad input (exit 2); empty: no check.
+  std::function<std::string(const RunSpec&)> real_unsupported;
+  std::function<std::string(const RunSpec&)> emu_unsupported;
 };
 
 BackendTable default_backends();

@@ -113,10 +113,15 @@ void add_link_metrics(const sim::EmuLinkReport& link, RunResult& result) {
 
 }  // namespace
 
-std::string unsupported_reason(const RunSpec& spec) {
+std::string spec_unsupported_reason(const RunSpec& spec) {
   if (spec.link.mtu != spec.reverse.mtu) return "the emu backend needs the same link.mtu in both directions";
-  if (geteuid() != 0) return "the emu backend needs root (network namespaces, TAP devices)";
   return real::flow_unsupported_reason(spec);
+}
+
+std::string unsupported_reason(const RunSpec& spec) {
+  if (const std::string reason = spec_unsupported_reason(spec); !reason.empty()) return reason;
+  if (geteuid() != 0) return "the emu backend needs root (network namespaces, TAP devices)";
+  return "";
 }
 
 RunResult run(const RunSpec& spec) {

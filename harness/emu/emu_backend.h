@@ -15,8 +15,10 @@ namespace wirelab::emu {
 
 RunResult run(const RunSpec& spec);
 
-// Why `spec` cannot run on the emu backend, or "" when it can (for validation; run() reports
-// the same as a failed run).
+// Why `spec` cannot run on the emu backend, or "" when it can: spec_unsupported_reason for what
+// the scenario asks (validation refuses it), unsupported_reason adds what this machine lacks
+// (root); run() reports either as a failed run.
+std::string spec_unsupported_reason(const RunSpec& spec);
 std::string unsupported_reason(const RunSpec& spec);
 
 }  // namespace wirelab::emu

@@ -53,6 +53,7 @@ class EndpointLoop {
   void transmit(Timestamp t);
   void record_progress(Timestamp t);
   void sample(Timestamp t);
+  void take_notes();
 
   workloads::ApplicationEndpoint endpoint_;
   Transport& transport_;

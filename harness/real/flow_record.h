@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "harness/run_spec.h"
+#include "protocols/core/endpoint.h"
 #include "protocols/workloads/session.h"
 
 namespace wirelab::real {
@@ -30,6 +31,12 @@ struct FlowRecord {
   std::vector<double> rtt_samples_s;
   std::vector<SeriesPoint> sender_series;    // cwnd_bytes, rtt_s
   std::vector<SeriesPoint> receiver_series;  // goodput_bps
+  // What the client's transport asked to record (PFS adaptive tuning's decisions), in order.
+  std::vector<TransportNote> notes;
+  // PFS FEC: repair bytes the client sent (client thread), packets the server rebuilt from
+  // repair (server thread).
+  std::uint64_t fec_repair_bytes = 0;
+  std::uint64_t fec_recovered_packets = 0;
   // UDP baseline.
   std::uint64_t datagrams_sent = 0;
   std::uint64_t datagrams_received = 0;

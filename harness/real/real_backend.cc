@@ -11,6 +11,8 @@
 //   goodput_bps  bytes_delivered * 8 / fct_s.
 //   rtt_p50_s/rtt_p99_s  the sender's RTT samples: every new latest_rtt of a hosted transport;
 //                tcpi_rtt (the kernel's smoothed RTT) read at most once per millisecond for TCP.
+//   fec_repair_bytes, fec_recovered_packets, adaptive_* series and the tuner's log lines: as in
+//                sim (harness/transport_report.h); series times are wall seconds since the start.
 //   retransmitted_bytes  hosted: TransportStats::retransmitted_bytes, absent when the transport
 //                cannot count them (counts_retransmissions false: QUIC); TCP: tcpi_total_retrans
 //                x tcpi_snd_mss (the kernel counts segments, not bytes).
@@ -42,6 +44,7 @@
 #include "harness/real/placement.h"
 #include "harness/real/run_control.h"
 #include "harness/real/token_model.h"
+#include "harness/transport_report.h"
 #include "harness/workload_plan.h"
 #include "protocols/pfs/pfs.h"
 #include "protocols/quic/quic.h"
@@ -275,6 +278,8 @@ RunResult run_hosted(const RunSpec& spec, const Placement& placement, const Tran
   server.join();
   RunResult result = requests ? request_result(spec, record, control) : bulk_result(spec, record, control);
   result.add("packets_sent", static_cast<double>(record.datagrams_sent), "count");
+  add_fec_metrics(spec.protocol, record.fec_repair_bytes, record.fec_recovered_packets, result);
+  add_transport_notes(record.notes, [&control](Timestamp at) { return control.seconds_since_start(at); }, result);
   capture.finish(result);
   return result;
 }

@@ -603,6 +603,8 @@ Scenario parse_scenario_text(const std::string& path, const std::string& text, c
     ProtocolSpec spec;
     nlohmann::json options;
     YAML::Node node;  // the protocols[] entry, for errors that name it
+    YAML::Node options_node;  // its options mapping (null when it has none)
+    std::string field;
   };
   std::vector<Variant> variants;
   std::set<std::string> labels;
@@ -611,12 +613,14 @@ Scenario parse_scenario_text(const std::string& path, const std::string& text, c
     const std::string field = "protocols[" + std::to_string(i) + "]";
     Variant v;
     v.node = entry;
+    v.field = field;
     // yaml-cpp's Node::operator= rebinds shared storage (it would rewrite `entry`), so every
     // node here is initialised once and never assigned.
     const bool with_options = entry.IsMap() && entry.size() == 1;
     if (!entry.IsScalar() && !with_options) p.fail(entry, field, "expected a protocol name or {name: {options}}");
     const YAML::Node name_node = with_options ? entry.begin()->first : entry;
     const YAML::Node options = with_options ? entry.begin()->second : YAML::Node();
+    v.options_node = options;
     v.spec.name = name_node.Scalar();
     if (with_options && !options.IsNull() && !options.IsMap())
       p.fail(options, field + "." + v.spec.name, "options are a mapping, e.g. {cc: cubic}");
@@ -720,6 +724,15 @@ Scenario parse_scenario_text(const std::string& path, const std::string& text, c
       p.fail(root["topology"], "topology.flows", "a point-to-point topology carries one flow; use kind: dumbbell");
     for (const auto& v : variants) {
       check_multicast(p, root, state.spec, v.spec, v.node);
+      // Options whose validity depends on this point's datagram size (the smaller direction's).
+      try {
+        check_protocol_options_at(v.spec.name, v.spec.options,
+                                  std::min(state.spec.link.mtu, state.spec.reverse.mtu) - 28);
+      } catch (const ProtocolOptionError& e) {
+        const YAML::Node at = v.options_node.IsMap() && v.options_node[e.key()] ? v.options_node[e.key()] : v.node;
+        p.fail(at, v.field + "." + v.spec.name + (e.key().empty() ? "" : "." + e.key()),
+               std::string(e.what()) + (sc.points > 1 ? " (at sweep point " + params.dump() + ")" : ""));
+      }
       for (std::uint64_t seed : sc.seeds) {
         PlannedRun run;
         run.spec = state.spec;

@@ -23,6 +23,22 @@ void only_keys(const std::map<std::string, std::string>& options, const std::vec
       throw ProtocolOptionError(key, "unknown " + protocol + " option '" + key + "'; allowed: " + join(allowed) + ", label");
 }
 
+// The option an error from pfs/quic config_from_options is about: those messages name it
+// first, quoted ("pfs option 'fec': ..."), and may name others later in their help text, so
+// the earliest quoted option wins.
+std::string key_named_in(const std::string& message, const std::map<std::string, std::string>& options) {
+  std::string key;
+  std::size_t earliest = std::string::npos;
+  for (const auto& [k, _] : options) {
+    const std::size_t at = message.find("'" + k + "'");
+    if (at < earliest) {
+      earliest = at;
+      key = k;
+    }
+  }
+  return key;
+}
+
 }  // namespace
 
 const std::vector<std::string>& known_protocols() {
@@ -39,12 +55,9 @@ std::map<std::string, std::string> canonical_protocol_options(const std::string&
                                                               const std::map<std::string, std::string>& options) {
   if (protocol == "pfs") {
     try {
-      pfs::config_from_options(options, 1472);
+      pfs::config_from_options(options, 65507);  // size-dependent checks: check_protocol_options_at
     } catch (const pfs::PfsOptionError& e) {
-      std::string key;
-      for (const auto& [k, _] : options)
-        if (std::string(e.what()).find(k) != std::string::npos) key = k;
-      throw ProtocolOptionError(key, e.what());
+      throw ProtocolOptionError(key_named_in(e.what(), options), e.what());
     }
     return options;
   }
@@ -75,16 +88,25 @@ std::map<std::string, std::string> canonical_protocol_options(const std::string&
   }
   if (protocol == "quic") {
     try {
-      quic::config_from_options(options, 1472);
+      quic::config_from_options(options, 65507);
     } catch (const quic::QuicOptionError& e) {
-      std::string key;
-      for (const auto& [k, _] : options)
-        if (std::string(e.what()).find("'" + k + "'") != std::string::npos) key = k;
-      throw ProtocolOptionError(key, e.what());
+      throw ProtocolOptionError(key_named_in(e.what(), options), e.what());
     }
     return options;
   }
   throw ProtocolOptionError("", "unknown protocol '" + protocol + "'; allowed: " + join(known_protocols()));
+}
+
+void check_protocol_options_at(const std::string& protocol, const std::map<std::string, std::string>& options,
+                               std::size_t max_datagram_size) {
+  try {
+    if (protocol == "pfs") pfs::config_from_options(options, max_datagram_size);
+    if (protocol == "quic") quic::config_from_options(options, max_datagram_size);
+  } catch (const pfs::PfsOptionError& e) {
+    throw ProtocolOptionError(key_named_in(e.what(), options), e.what());
+  } catch (const quic::QuicOptionError& e) {
+    throw ProtocolOptionError(key_named_in(e.what(), options), e.what());
+  }
 }
 
 }  // namespace wirelab

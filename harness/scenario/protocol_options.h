@@ -27,6 +27,12 @@ const std::vector<std::string>& known_protocols();
 std::map<std::string, std::string> canonical_protocol_options(const std::string& protocol,
                                                               const std::map<std::string, std::string>& options);
 
+// The checks of pfs and quic options that depend on the datagram size (an FEC code must leave
+// room for data in one datagram): run per sweep point, with the point's MTU - 28. Throws
+// ProtocolOptionError as above.
+void check_protocol_options_at(const std::string& protocol, const std::map<std::string, std::string>& options,
+                               std::size_t max_datagram_size);
+
 // TCP congestion controls the sim backend (ns-3) offers.
 const std::vector<std::string>& sim_tcp_congestion_controls();
 

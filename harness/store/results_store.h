@@ -73,7 +73,8 @@ class ResultsStore {
 
   // Opens (creating the file, its directory and the schema when needed).
   explicit ResultsStore(const std::string& path);
-  // Opens an existing database read-only; throws StoreError when it does not exist.
+  // Opens an existing database (read-write: an older schema is migrated, as any open does);
+  // throws StoreError when there is no file, and creates nothing.
   static ResultsStore open_existing(const std::string& path);
   ~ResultsStore();
   ResultsStore(ResultsStore&& other) noexcept;

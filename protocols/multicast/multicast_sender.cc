@@ -1,6 +1,7 @@
 #include "protocols/multicast/multicast_sender.h"
 
 #include <algorithm>
+#include <iterator>
 #include <stdexcept>
 
 namespace wirelab::multicast {
@@ -14,7 +15,11 @@ MulticastSender::MulticastSender(const MulticastConfig& config, std::uint64_t to
   geometry_.m = config.m;
   geometry_.shard_len = config.shard_len();
   geometry_.total_bytes = total_bytes;
-  if (config.m > 0) rs_.emplace(config.k, config.m);
+  if (config.m > 0) {
+    rs_.emplace(config.k, config.m);
+    parity_sent_.assign(geometry_.blocks(), 0);
+    parity_encoded_once_.assign(geometry_.blocks(), false);
+  }
   scratch_.resize(geometry_.shard_len);
 }
 
@@ -53,15 +58,18 @@ bool MulticastSender::answered(const LastRepair& last, const NackEntry& e, Times
 
 void MulticastSender::close_aggregation(Timestamp now) {
   aggregation_ends_ = kTimeInfinite;
+  // Repairs older than holdoff answer no NACK any more (answered()): forget them.
+  for (auto it = last_repair_.begin(); it != last_repair_.end();)
+    it = now - it->second.at >= config_.holdoff() ? last_repair_.erase(it) : std::next(it);
   if (aggregate_.empty()) return;
   ++stats_.repair_rounds;
   for (auto& [block, a] : aggregate_) {
     LastRepair repair;
     repair.at = now;
-    int& sent = parity_sent_[block];
-    if (rs_ && sent + a.need <= geometry_.m) {
+    if (rs_ && parity_sent_[block] + a.need <= geometry_.m) {
+      const int sent = parity_sent_[block];
       for (int i = 0; i < a.need; ++i) repairs_.push_back({true, block, sent + i});
-      sent += a.need;
+      parity_sent_[block] = static_cast<std::uint8_t>(sent + a.need);
       repair.parity = a.need;
     } else {
       // Parity exhausted (or none): the packets someone reported missing, each once for all.
@@ -76,7 +84,10 @@ void MulticastSender::close_aggregation(Timestamp now) {
 
 const std::vector<std::uint8_t>& MulticastSender::parity_of(std::uint32_t block) {
   auto it = parity_cache_.find(block);
-  if (it != parity_cache_.end()) return it->second;
+  if (it != parity_cache_.end()) {
+    parity_use_.splice(parity_use_.begin(), parity_use_, it->second.use);
+    return it->second.shards;
+  }
   const std::size_t len = geometry_.shard_len;
   std::vector<std::uint8_t> data(static_cast<std::size_t>(geometry_.k) * len, 0);
   std::vector<std::uint8_t> parity(static_cast<std::size_t>(geometry_.m) * len, 0);
@@ -91,7 +102,21 @@ const std::vector<std::uint8_t>& MulticastSender::parity_of(std::uint32_t block)
   }
   for (int i = 0; i < geometry_.m; ++i) parity_ptrs.push_back(parity.data() + static_cast<std::size_t>(i) * len);
   rs_->encode(len, data_ptrs.data(), parity_ptrs.data());
-  return parity_cache_.emplace(block, std::move(parity)).first->second;
+  ++stats_.parity_blocks_encoded;
+  if (parity_encoded_once_[block]) ++stats_.parity_reencoded;
+  parity_encoded_once_[block] = true;
+  // Make room first (the block being returned is never the one evicted); one block always fits.
+  while (!parity_use_.empty() && parity_cache_bytes_ + parity.size() > config_.parity_cache_bytes) {
+    const auto victim = parity_cache_.find(parity_use_.back());
+    parity_cache_bytes_ -= victim->second.shards.size();
+    parity_cache_.erase(victim);
+    parity_use_.pop_back();
+    ++stats_.parity_cache_evictions;
+  }
+  parity_cache_bytes_ += parity.size();
+  stats_.parity_cache_peak_bytes = std::max<std::uint64_t>(stats_.parity_cache_peak_bytes, parity_cache_bytes_);
+  parity_use_.push_front(block);
+  return parity_cache_.emplace(block, CachedParity{std::move(parity), parity_use_.begin()}).first->second.shards;
 }
 
 std::size_t MulticastSender::write_packet(std::uint32_t seq, MutableByteView out) {

@@ -8,10 +8,14 @@
 // different lost packet at each receiver), else by retransmitting the union of missing packets.
 // Repairs go ahead of new data in the pacer. After the last packet a HEARTBEAT (how many
 // packets exist) repeats until every receiver has said DONE, so a tail loss shows as a gap.
+// Memory: the parity of repaired blocks is cached up to MulticastConfig::parity_cache_bytes
+// (least recently used out, encoded again when asked for again), and per-block state is a byte
+// and a bit, so a long transfer does not grow the sender by what it repaired.
 #pragma once
 
 #include <cstdint>
 #include <deque>
+#include <list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -35,6 +39,10 @@ struct SenderStats {
   std::uint64_t nacks_received = 0;
   std::uint64_t nack_entries_ignored = 0;  // already answered by a repair in flight (holdoff)
   std::uint64_t repair_rounds = 0;         // aggregation windows that produced repair
+  std::uint64_t parity_blocks_encoded = 0;  // Reed-Solomon encodings of a block's parity
+  std::uint64_t parity_reencoded = 0;       // ... of a block encoded before (evicted since)
+  std::uint64_t parity_cache_evictions = 0;
+  std::uint64_t parity_cache_peak_bytes = 0;
 };
 
 class MulticastSender : public Endpoint {
@@ -50,6 +58,10 @@ class MulticastSender : public Endpoint {
   // Every receiver has said DONE.
   bool done() const { return done_receivers_.size() >= config_.receivers; }
   const SenderStats& stats() const { return stats_; }
+  std::size_t parity_cache_bytes() const { return parity_cache_bytes_; }
+  // Blocks whose last repair is recent enough to answer a NACK with (holdoff); older ones are
+  // forgotten, so this stays at what a few RTTs of repair touch.
+  std::size_t recent_repairs() const { return last_repair_.size(); }
   const Geometry& geometry() const { return geometry_; }
 
  private:
@@ -61,6 +73,10 @@ class MulticastSender : public Endpoint {
   struct Aggregate {
     int need = 0;
     std::set<std::uint8_t> missing;
+  };
+  struct CachedParity {
+    std::vector<std::uint8_t> shards;          // m shards of shard_len
+    std::list<std::uint32_t>::iterator use;    // its place in parity_use_
   };
   struct LastRepair {
     Timestamp at;
@@ -86,8 +102,12 @@ class MulticastSender : public Endpoint {
   std::map<std::uint32_t, Aggregate> aggregate_;
   Timestamp aggregation_ends_ = kTimeInfinite;
   std::map<std::uint32_t, LastRepair> last_repair_;
-  std::map<std::uint32_t, int> parity_sent_;
-  std::map<std::uint32_t, std::vector<std::uint8_t>> parity_cache_;  // block -> m shards
+  std::vector<std::uint8_t> parity_sent_;     // per block: parity shards sent (m <= 254)
+  std::vector<bool> parity_encoded_once_;     // per block: encoded before (parity_reencoded)
+  // Bounded by config_.parity_cache_bytes; parity_use_ lists blocks most recently used first.
+  std::map<std::uint32_t, CachedParity> parity_cache_;
+  std::list<std::uint32_t> parity_use_;
+  std::size_t parity_cache_bytes_ = 0;
   std::set<std::uint16_t> done_receivers_;
   std::vector<std::uint8_t> scratch_;
   SenderStats stats_;

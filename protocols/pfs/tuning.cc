@@ -260,11 +260,12 @@ std::optional<TuningDecision> AdaptiveTuner::on_ack(const TuningSample& s, std::
 
 std::string TuningDecision::line(const std::vector<TuningArm>& arms) const {
   char head[512];
+  // No time here: the host prefixes the line with it on the run's own clock (harness/transport_report.h).
   std::snprintf(head, sizeof head,
-                "t=%.3fs adaptive: %s %s (loss %.4f random, %.4f all, %.0f %% at the queue top; srtt %.1f ms, epoch goodput "
+                "adaptive: %s %s (loss %.4f random, %.4f all, %.0f %% at the queue top; srtt %.1f ms, epoch goodput "
                 "%.2f Mbit/s, reward %.2f, cap %u pkts): %s;",
-                to_seconds(at.time_since_epoch()), changed ? "switch to" : "keep", arms[arm].label().c_str(), loss, loss_all,
-                congestive_share * 100, srtt_s * 1e3, epoch_goodput_bps / 1e6, reward, window_cap_packets, reason.c_str());
+                changed ? "switch to" : "keep", arms[arm].label().c_str(), loss, loss_all, congestive_share * 100,
+                srtt_s * 1e3, epoch_goodput_bps / 1e6, reward, window_cap_packets, reason.c_str());
   std::string s = head;
   for (std::size_t a = 0; a < arms.size() && a < predicted.size(); ++a) {
     char item[128];

@@ -96,7 +96,8 @@ struct TuningDecision {
   double loss = 0;                    // the random loss the prior used
   double loss_all = 0;                // every loss
   double congestive_share = 0;
-  std::string line(const std::vector<TuningArm>& arms) const;  // one log line, the reason included
+  // One log line, the reason included, without the time (the host adds it on its own clock).
+  std::string line(const std::vector<TuningArm>& arms) const;
 };
 
 class AdaptiveTuner {

@@ -40,6 +40,12 @@ class LabTest(unittest.TestCase):
                                  (int(run["id"]),)).fetchone()[0]
         self.assertEqual(run["goodput_bps"], direct)
         self.assertEqual(set(lab.runs()["label"]), {"pfs", "tcp-cubic", "tcp-newreno"})  # latest = dumbbell
+        # `wall_seconds` is a run column and a metric (CONTRACT): one column, the metric's value
+        # where the fixture left the run column empty.
+        self.assertNotIn("wall_seconds_x", runs.columns)
+        wall = lab._db.execute("SELECT value FROM metrics WHERE run_id = ? AND name = 'wall_seconds'",
+                               (int(run["id"]),)).fetchone()[0]
+        self.assertEqual(run["wall_seconds"], wall)
 
     def test_metrics_and_series(self):
         lab = wirelab.open(self.db)

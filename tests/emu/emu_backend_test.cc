@@ -178,6 +178,20 @@ TEST(EmuBackend, PfsCrossesALossyLinkIntact) {
   EXPECT_GE(metric(r, "rtt_p50_s"), 2 * kDelay_s);
 }
 
+TEST(EmuBackend, PfsFecRebuildsPacketsTheLinkDropped) {
+  REQUIRE_EMU();
+  // rs(10,2) over 2 % loss: most blocks lose at most 2 of their 12 packets, so the receiver
+  // rebuilds lost packets, and it cannot rebuild more than the link's forward direction dropped.
+  RunSpec spec = emu_bulk("pfs", 500'000, 20e6, kDelay_s, 0.02);
+  spec.protocol.options["fec"] = "rs(10,2)";
+  const RunResult r = run_emu(spec);
+  ASSERT_EQ(r.status, RunResult::Status::kOk) << r.error;
+  EXPECT_EQ(metric(r, "integrity_ok"), 1);
+  EXPECT_GT(metric(r, "fec_recovered_packets"), 0);
+  EXPECT_LE(metric(r, "fec_recovered_packets"), metric(r, "emu_forward_dropped"));
+  EXPECT_GE(metric(r, "fec_repair_bytes"), 0.2 * 500'000);
+}
+
 TEST(EmuBackend, UdpSeesTheLinksLossRateAndRate) {
   REQUIRE_EMU();
   // 3000 datagrams at 8 Mbit/s through a 10 Mbit/s link with 10 % Bernoulli loss: the observed

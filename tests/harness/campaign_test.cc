@@ -257,6 +257,41 @@ TEST(Cli, BadInputExitsTwoAndWritesNothing) {
   EXPECT_EQ(wirelab_main(static_cast<int>(argv2.size()), argv2.data(), backends), 2);
 }
 
+TEST(Campaign, WhatABackendCannotRunIsBadInputBeforeAnythingRuns) {
+  // One point of a backend sweep is real, whose (fake) check refuses tcp: validate and run
+  // both exit 2 naming the backend, the run and the reason; no run starts, no database appears.
+  const std::string db = scratch("unsupported.db");
+  const std::string file = scratch("unsupported.yaml");
+  std::ofstream(file) << "name: unsupported\nprotocols: [pfs, tcp]\nsweep:\n  backend: [sim, real]\n";
+  BackendTable backends;
+  int calls = 0;
+  backends.sim = backends.real = [&](const RunSpec& s) {
+    ++calls;
+    return fake_ok(s);
+  };
+  backends.real_unsupported = [](const RunSpec& s) { return s.protocol.name == "tcp" ? "no tcp here" : ""; };
+  for (const std::string verb : {"validate", "run"}) {
+    std::vector<std::string> args = {"wirelab", verb, file};
+    if (verb == "run") args.insert(args.end(), {"--db", db});
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    ::testing::internal::CaptureStderr();
+    EXPECT_EQ(wirelab_main(static_cast<int>(argv.size()), argv.data(), backends), 2) << verb;
+    const std::string err = ::testing::internal::GetCapturedStderr();
+    EXPECT_NE(err.find("the real backend cannot run 'tcp' at sweep point {\"backend\":\"real\"}: no tcp here"),
+              std::string::npos)
+        << err;
+  }
+  EXPECT_EQ(calls, 0);
+  EXPECT_FALSE(std::filesystem::exists(db));
+  // Without the tcp variant the same sweep is fine.
+  std::ofstream(file) << "name: unsupported\nprotocols: [pfs]\nsweep:\n  backend: [sim, real]\n";
+  std::vector<std::string> args = {"wirelab", "validate", file};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  EXPECT_EQ(wirelab_main(static_cast<int>(argv.size()), argv.data(), backends), 0);
+}
+
 }  // namespace
 }  // namespace wirelab
 

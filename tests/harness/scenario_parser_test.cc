@@ -158,6 +158,22 @@ TEST(ScenarioParser, ProtocolOptionsAreValidated) {
   EXPECT_EQ(e.field(), "protocols[3].udp.rate");
   e = error_of(variant("tcp: {cc: newreno}", "tcp: {cc: cubic}"));
   EXPECT_NE(e.message().find("used twice"), std::string::npos);
+  // The bad option is named, not another one its help text mentions ('adaptive''s help says
+  // "fec"), and its line is the option's own.
+  e = error_of(variant("  - pfs\n", "  - pfs:\n      fec: \"rs(10,2)\"\n      adaptive: maybe\n"));
+  EXPECT_EQ(e.field(), "protocols[0].pfs.adaptive") << e.what();
+  EXPECT_EQ(e.line(), 26) << e.what();  // `  - pfs:` is line 24
+}
+
+TEST(ScenarioParser, OptionsThatDependOnTheDatagramSizeAreCheckedPerPoint) {
+  // rs(200,4) leaves room for data in a 9000-byte MTU's datagrams, not in 576-byte ones: a
+  // sweep over the MTU is refused at the option's line, naming the point.
+  const std::string base = "name: m\nprotocols:\n  - pfs:\n      fec: \"rs(200,4)\"\n";
+  EXPECT_NO_THROW(parse_scenario_text("m.yaml", base + "link: {mtu: 9000}\n"));
+  const auto e = error_of(base + "sweep:\n  link.mtu: [9000, 576]\n");
+  EXPECT_EQ(e.field(), "protocols[0].pfs.fec");
+  EXPECT_EQ(e.line(), 4);
+  EXPECT_NE(e.message().find("{\"link.mtu\":576}"), std::string::npos) << e.what();
 }
 
 TEST(ScenarioParser, ExplicitLabelNamesAVariant) {

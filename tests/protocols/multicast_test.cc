@@ -232,5 +232,38 @@ TEST(Multicast, RandomLossCompletesExactly) {
   }
 }
 
+// A long transfer with loss at every receiver, so nearly every block is repaired with parity,
+// through a parity cache of 8 blocks: the sender's cache never holds more than its limit, it
+// evicts and encodes evicted blocks again when they are asked for again, the NACK holdoff state
+// stays at what a few RTTs touch, and every receiver still gets every byte exactly once.
+TEST(Multicast, ParityCacheStaysBoundedOverALongLossyTransfer) {
+  constexpr int kReceivers = 4;
+  const std::uint64_t seed = 5;
+  MulticastConfig config = test_config(2, seed);
+  const std::size_t block_parity_bytes = 2 * config.shard_len();
+  config.parity_cache_bytes = 8 * block_parity_bytes;
+  const std::uint64_t bytes = 4'000'000;  // 3385 packets, 424 blocks of 8
+  SeededRandom loss(seed);
+  std::size_t most_recent_repairs = 0;
+  Star star(config, bytes, kReceivers, [&](int, int, const Packet&) {
+    most_recent_repairs = std::max(most_recent_repairs, star.sender().recent_repairs());
+    EXPECT_LE(star.sender().parity_cache_bytes(), config.parity_cache_bytes);
+    return loss.bernoulli(0.05);
+  });
+  ASSERT_TRUE(star.run(std::chrono::seconds(60))) << "seed " << seed;
+  for (int i = 0; i < kReceivers; ++i) EXPECT_EQ(star.got(i), expected(bytes)) << "receiver " << i;
+  const SenderStats& s = star.sender().stats();
+  const std::uint64_t blocks = star.sender().geometry().blocks();
+  // P(a block of 8 arrives whole at all 4 receivers) = 0.95^32 = 0.19: most blocks need parity.
+  EXPECT_GT(s.parity_blocks_encoded, blocks / 2);
+  EXPECT_LE(s.parity_cache_peak_bytes, config.parity_cache_bytes);
+  EXPECT_GT(s.parity_cache_evictions, blocks / 4);
+  // Second rounds for a block come 2 RTTs after the first, when 8 blocks' parity is long gone.
+  EXPECT_GT(s.parity_reencoded, 0u);
+  EXPECT_LE(s.parity_blocks_encoded, s.parity_cache_evictions + 8);
+  // Holdoff is RTT + window: at 50 Mbit/s the sender sends ~10 blocks per RTT.
+  EXPECT_LT(most_recent_repairs, 64u);
+}
+
 }  // namespace
 }  // namespace wirelab::multicast

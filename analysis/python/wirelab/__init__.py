@@ -57,7 +57,13 @@ class Lab:
         if not metrics.empty:
             wide = metrics.pivot_table(index="run_id", columns="name", values="value", aggfunc="first")
             wide.columns.name = None
-            runs = runs.merge(wide, how="left", left_on="id", right_index=True)
+            # A metric named like a run column (`wall_seconds`: CONTRACT has both, equal) stays
+            # one column under that name, the metric filling in where the run column is empty;
+            # merging both would leave `wall_seconds_x` and `wall_seconds_y` and no `wall_seconds`.
+            shared = [name for name in wide.columns if name in runs.columns]
+            for name in shared:
+                runs[name] = runs[name].fillna(runs["id"].map(wide[name]))
+            runs = runs.merge(wide.drop(columns=shared), how="left", left_on="id", right_index=True)
         artifacts = self.artifacts(cid)
         for kind in sorted(set(artifacts["kind"])):
             paths = artifacts[artifacts["kind"] == kind].set_index("run_id")["path"]
