@@ -140,7 +140,9 @@ TEST(PfsTuning, HoldsWhileTheRandomLossIsUnknown) {
   for (int i = 1; i <= 400; ++i) {
     s.now = kTimeZero + std::chrono::milliseconds(5 * i);
     s.delivered_bytes = 12500ull * i;  // 20 Mbit/s
-    if (auto d = tuner.on_ack(s, kDatagram)) EXPECT_FALSE(d->changed) << d->reason;
+    if (auto d = tuner.on_ack(s, kDatagram)) {
+      EXPECT_FALSE(d->changed) << d->reason;
+    }
   }
   EXPECT_EQ(tuner.current(), start);
   s.loss_known = true;
