@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "protocols/cc/congestion_controller.h"
+#include "tests/protocols/cc_round.h"
 #include "protocols/pfs/pacer.h"
 
 namespace wirelab {
@@ -13,7 +14,7 @@ namespace {
 constexpr std::uint64_t kMss = 1472;
 
 // Drives a controller with a steady flow: every round sends a window's worth of datagrams and
-// has them acknowledged one RTT later at `rate_bps` (the delivery-rate sample of every ACK).
+// has them acknowledged one RTT later at `rate_bps` (cc_round.h).
 struct SteadyFlow {
   cc::CongestionController& cc;
   Timestamp now;
@@ -25,24 +26,7 @@ struct SteadyFlow {
     for (int r = 0; r < n; ++r) {
       const std::uint64_t window = cc.congestion_window();
       const std::uint64_t packets = std::max<std::uint64_t>(1, window / kMss);
-      const std::uint64_t round_start_delivered = delivered;
-      for (std::uint64_t i = 0; i < packets; ++i) cc.on_packet_sent(now, kMss, i * kMss);
-      now += rtt;
-      for (std::uint64_t i = 0; i < packets; ++i) {
-        cc::AckEvent ack;
-        ack.now = now;
-        ack.bytes_acked = kMss;
-        ack.prior_in_flight = (packets - i) * kMss;
-        ack.bytes_in_flight = (packets - i - 1) * kMss;
-        ack.latest_rtt = ack.smoothed_rtt = ack.min_rtt = rtt;
-        delivered += kMss;
-        ack.total_delivered = delivered;
-        ack.rate.delivery_rate_bps = rate_bps;
-        ack.rate.prior_delivered = round_start_delivered + i * kMss;
-        ack.rate.delivered = kMss;
-        ack.rate.interval = rtt;
-        cc.on_ack(ack);
-      }
+      now = testing::send_and_ack_round(cc, now, rtt, packets, kMss, rate_bps, delivered);
     }
   }
 };
@@ -57,7 +41,7 @@ TEST(BbrSendQuantum, WindowHoldsThreeQuantaWhenTheRoundTripIsMicroseconds) {
   auto bbr = cc::make_bbr(params());
   const double rate_bps = 2e9;
   SteadyFlow flow{*bbr, kTimeZero + std::chrono::hours(3), std::chrono::microseconds(20), rate_bps};
-  flow.rounds(60);
+  flow.rounds(120);  // startup, drain, and the window growing to its target: ~2.4 ms at 20 us
   // BDP at 2 Gbit/s x 20 us is 5 KB; 2 x BDP + 3 datagrams (the draft's quantum) would be
   // ~14 KB. A quantum is a millisecond at the pacing rate (~250 KB here).
   const double pacing_Bps = *bbr->pacing_rate_bps() / 8;

@@ -11,6 +11,7 @@
 #include <cmath>
 
 #include "protocols/cc/congestion_controller.h"
+#include "tests/protocols/cc_round.h"
 
 namespace wirelab {
 namespace {
@@ -44,25 +45,7 @@ struct FluidPath {
     if (app_limited) bytes = std::min(bytes, app_limit_bytes);
     const std::uint64_t packets = std::max<std::uint64_t>(1, bytes / kMss);
     const double rate_Bps = std::min(bottleneck_Bps, static_cast<double>(packets * kMss) / to_seconds(rtt));
-    const std::uint64_t round_start_delivered = delivered;
-    for (std::uint64_t i = 0; i < packets; ++i) cc.on_packet_sent(now, kMss, i * kMss);
-    now += rtt;
-    for (std::uint64_t i = 0; i < packets; ++i) {
-      cc::AckEvent ack;
-      ack.now = now;
-      ack.bytes_acked = kMss;
-      ack.prior_in_flight = (packets - i) * kMss;
-      ack.bytes_in_flight = (packets - i - 1) * kMss;
-      ack.latest_rtt = ack.smoothed_rtt = ack.min_rtt = rtt;
-      delivered += kMss;
-      ack.total_delivered = delivered;
-      ack.rate.delivery_rate_bps = 8 * rate_Bps;
-      ack.rate.prior_delivered = round_start_delivered;  // the round left in one go
-      ack.rate.delivered = kMss;
-      ack.rate.interval = rtt;
-      ack.rate.is_app_limited = app_limited;
-      cc.on_ack(ack);
-    }
+    now = testing::send_and_ack_round(cc, now, rtt, packets, kMss, 8 * rate_Bps, delivered, app_limited);
     last_rate_Bps = rate_Bps;
     return packets * kMss;
   }
