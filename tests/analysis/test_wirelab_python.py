@@ -92,14 +92,23 @@ class LabTest(unittest.TestCase):
         db = os.path.join(self.tmp.name, "run.db")
         make_fixture_db.make(db, "planted", 1)
         fake = os.path.join(self.tmp.name, "fake-wirelab")
+        args_file = os.path.join(self.tmp.name, "fake-args")
+        # Like the CLI: adds a campaign, and its table's heading names it ("x — campaign N, ...").
         with open(fake, "w") as f:
-            f.write("#!/bin/sh\n# args: run SCENARIO --db DB\n"
+            f.write("#!/bin/sh\n# args: run SCENARIO --db DB ...\n"
+                    "echo \"$@\" > '%s'\n"
                     "/usr/bin/python3 -c \"import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
-                    "c.execute(\\\"INSERT INTO campaigns(name) VALUES ('x')\\\"); c.commit()\" \"$4\"\n")
+                    "c.execute(\\\"INSERT INTO campaigns(name) VALUES ('x')\\\"); c.commit(); "
+                    "n=c.execute('SELECT max(id) FROM campaigns').fetchone()[0]; "
+                    "print(); print('x \u2014 campaign %%d, database %%s' %% (n, sys.argv[1]))\" \"$4\"\n" % args_file)
         os.chmod(fake, os.stat(fake).st_mode | stat.S_IEXEC)
         os.environ["WIRELAB_BINARY"] = fake
         try:
             self.assertEqual(wirelab.run("scenarios/quickstart.yaml", db=db), 3)
+            self.assertEqual(wirelab.run("scenarios/quickstart.yaml", db, "--capture-dir", "c", jobs=2, resume=True), 4)
+            with open(args_file) as f:
+                self.assertEqual(f.read().split(), ["run", "scenarios/quickstart.yaml", "--db", db, "--capture-dir", "c",
+                                                    "--jobs", "2", "--resume"])
         finally:
             del os.environ["WIRELAB_BINARY"]
 

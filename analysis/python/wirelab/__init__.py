@@ -10,6 +10,7 @@ built by CMake) that `regress` and `report` use.
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 
@@ -115,18 +116,22 @@ def _binary():
     raise FileNotFoundError("wirelab binary not found: build it or set WIRELAB_BINARY")
 
 
-def run(scenario, db="results/wirelab.db", *args):
-    """Runs a scenario with the `wirelab` CLI and returns the new campaign's id. Extra CLI
-    arguments (e.g. "--jobs", "2") are passed through."""
-    before = 0
-    if os.path.exists(db):
-        with sqlite3.connect(db) as conn:
-            before = conn.execute("SELECT coalesce(max(id), 0) FROM campaigns").fetchone()[0]
-    result = subprocess.run([_binary(), "run", scenario, "--db", db, *args], capture_output=True, text=True)
+def run(scenario, db="results/wirelab.db", *args, jobs=None, backend=None, resume=False):
+    """Runs a scenario with the `wirelab` CLI and returns its campaign's id (the one continued,
+    with resume=True). jobs, backend and resume are the CLI's --jobs, --backend and --resume;
+    further CLI arguments may follow db positionally (e.g. "--capture-dir", "caps")."""
+    options = list(args)
+    if jobs is not None:
+        options += ["--jobs", str(jobs)]
+    if backend is not None:
+        options += ["--backend", backend]
+    if resume:
+        options.append("--resume")
+    result = subprocess.run([_binary(), "run", scenario, "--db", db, *options], capture_output=True, text=True)
     if result.returncode not in (0, 1):
         raise RuntimeError("wirelab run failed (%d): %s" % (result.returncode, result.stderr))
-    with sqlite3.connect(db) as conn:
-        latest = conn.execute("SELECT max(id) FROM campaigns").fetchone()[0]
-    if latest is None or latest <= before:
-        raise RuntimeError("wirelab run created no campaign: %s" % result.stderr)
-    return int(latest)
+    # The comparison table's heading names the campaign: "<name> — campaign N, database ...".
+    found = re.search(r" campaign (\d+), database ", result.stdout)
+    if not found:
+        raise RuntimeError("wirelab run reported no campaign: %s" % (result.stderr or result.stdout))
+    return int(found.group(1))
