@@ -115,7 +115,7 @@ void add_link_metrics(const sim::EmuLinkReport& link, RunResult& result) {
 
 std::string spec_unsupported_reason(const RunSpec& spec) {
   if (spec.link.mtu != spec.reverse.mtu) return "the emu backend needs the same link.mtu in both directions";
-  return real::flow_unsupported_reason(spec);
+  return real::flow_unsupported_reason(spec, "emu");
 }
 
 std::string unsupported_reason(const RunSpec& spec) {

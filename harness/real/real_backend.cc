@@ -357,14 +357,14 @@ std::string unsupported_reason(const RunSpec& spec) {
   return flow_unsupported_reason(spec);
 }
 
-std::string flow_unsupported_reason(const RunSpec& spec) {
+std::string flow_unsupported_reason(const RunSpec& spec, const std::string& backend) {
   if (spec.topology.kind != TopologySpec::Kind::kPointToPoint || spec.topology.flows != 1)
-    return "the real backend runs one point-to-point flow only so far";
+    return "the " + backend + " backend runs one point-to-point flow only so far";
   if (spec.workload.kind == WorkloadSpec::Kind::kMulticast)
-    return "the real backend runs workload kinds bulk, rpc and stream (not multicast)";
+    return "the " + backend + " backend runs workload kinds bulk, rpc and stream (not multicast)";
   if (spec.protocol.name == "udp" && spec.workload.kind != WorkloadSpec::Kind::kBulk)
     return "udp carries workload kind bulk only (rpc and stream need a reliable transport: pfs, tcp, quic)";
-  if (spec.link.mtu < 576 || spec.link.mtu > 65535) return "the real backend needs link.mtu in [576, 65535]";
+  if (spec.link.mtu < 576 || spec.link.mtu > 65535) return "the " + backend + " backend needs link.mtu in [576, 65535]";
   if (spec.protocol.name == "tcp") {
     const std::string* cc = spec.protocol.option("cc");
     try {
@@ -375,7 +375,7 @@ std::string flow_unsupported_reason(const RunSpec& spec) {
     return "";
   }
   if (spec.protocol.name == "pfs" || spec.protocol.name == "quic" || spec.protocol.name == "udp") return "";
-  return "the real backend does not host protocol '" + spec.protocol.name + "'";
+  return "the " + backend + " backend does not host protocol '" + spec.protocol.name + "'";
 }
 
 RunResult run(const RunSpec& spec) {

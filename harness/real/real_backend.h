@@ -30,6 +30,6 @@ std::string unsupported_reason(const RunSpec& spec);
 RunResult run_flow(const RunSpec& spec, const Placement& placement, RunControl& control);
 // What of `spec` run_flow cannot run (topology, workload, mtu, protocol, tcp cc), or "";
 // unsupported_reason() is this plus the placement and capture checks.
-std::string flow_unsupported_reason(const RunSpec& spec);
+std::string flow_unsupported_reason(const RunSpec& spec, const std::string& backend = "real");
 
 }  // namespace wirelab::real
