@@ -77,6 +77,9 @@ class Connection : public Transport {
   // Since the start: the losses loss_rate() counted, and the ack-eliciting packets acknowledged.
   std::uint64_t packets_lost_counted() const { return loss_rate_.total_lost(); }
   std::uint64_t packets_acked() const { return packets_acked_; }
+  // Packets the peer rebuilt from FEC repair and reported (FEC_RECOVERED): counted lost in
+  // packets_lost_counted() and, once the peer acknowledges them, acked in packets_acked() too.
+  std::uint64_t peer_fec_recovered() const { return fec_loss_seen_; }
   // Stream payload bytes acknowledged by the peer so far (goodput as the sender sees it).
   std::uint64_t stream_bytes_acked() const { return stream_bytes_acked_; }
 

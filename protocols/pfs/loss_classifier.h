@@ -44,6 +44,7 @@ class LossClassifier {
   static constexpr std::uint64_t kTopWindowOutcomes = 20000;  // the highest q is over the last 20000-40000 outcomes
   static constexpr double kTopBand = 0.03;                 // the top band: q within 3 % of the highest
   static constexpr double kMinTopFraction = 0.1;           // a queue under 10 % of min RTT: no bands
+  static constexpr std::uint64_t kStandingQueueOutcomes = 10000;  // see standing_queue()
 
   // At an ACK at `now`: `delivered` packets newly acknowledged and `lost` newly found lost since
   // the previous call, filed by the highest queue the RTT samples of the last `span` (this
@@ -60,6 +61,7 @@ class LossClassifier {
     const double top = top_.max();
     const bool banded = top >= kMinTopFraction * to_seconds(min_rtt) && top > 0;
     const bool in_top = banded && q >= (1 - kTopBand) * top;
+    outcomes_ += delivered + lost;
     all_.add(delivered, lost, in_top ? lost : 0);
     if (!in_top) {
       random_.add(delivered, lost, 0);
@@ -69,13 +71,24 @@ class LossClassifier {
 
   // Lost / outcomes below the top band (0 before any), and the outcomes it is over: the long
   // windows' rate, or the recent one after a step up. The estimate adaptive FEC sizes codes by.
-  double random_rate() const { return loss_step() ? std::max(recent_.rate(), random_.rate()) : random_.rate(); }
-  std::uint64_t random_samples() const { return loss_step() ? recent_.samples() : random_.samples(); }
+  double random_rate() const {
+    if (standing_queue()) return all_.rate();
+    return loss_step() ? std::max(recent_.rate(), random_.rate()) : random_.rate();
+  }
+  std::uint64_t random_samples() const {
+    if (standing_queue()) return all_.samples();
+    return loss_step() ? recent_.samples() : random_.samples();
+  }
+  // kStandingQueueOutcomes outcomes and still too few below the top band to judge: the queue
+  // stands (a flow held by flow control on a deep buffer, a queue steadier than the band is
+  // wide), nothing tells overflow from random loss, and every loss counts as random, the
+  // cautious reading as when the queue never builds. Without it the tuner would wait forever.
+  bool standing_queue() const { return outcomes_ >= kStandingQueueOutcomes && random_.samples() < kMinKnownOutcomes; }
   // Enough outcomes below the top band to judge random loss (kMinKnownOutcomes), or a step up.
   // Slow start files nearly everything at the top (the queue rises to a new high each RTT), so
   // the first overflow leaves a few hundred outcomes at most: one or two random losses there
   // read as 1-2 %, and a pessimistic reading of that as a reason for rs(10,4).
-  bool random_known() const { return random_.samples() >= kMinKnownOutcomes || loss_step(); }
+  bool random_known() const { return random_.samples() >= kMinKnownOutcomes || loss_step() || standing_queue(); }
   // The recent losses below the top band are implausibly many for the long rate: more than
   // Poisson(recent outcomes x long rate) reaches with probability kStepSignificance. The long
   // rate is the Jeffreys mean (lost + 1/2) / (n + 1), so a long window without loss still
@@ -144,6 +157,7 @@ class LossClassifier {
   };
 
   std::deque<std::pair<Timestamp, Duration>> recent_rtts_;  // decreasing RTTs, newest last
+  std::uint64_t outcomes_ = 0;  // every outcome filed
   WindowMax top_;
   Tally<500> all_;  // LossRateEstimator's window: the share at the top of what it reports
   Tally<kWindowOutcomes> random_;

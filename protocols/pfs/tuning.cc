@@ -307,10 +307,16 @@ void TuningController::on_ack(Timestamp now, Connection& c) {
   }
   // File this ACK's outcomes (packets acknowledged, losses declared or reported rebuilt since the
   // last ACK) by the queue the RTT samples show (LossClassifier).
-  const std::uint64_t acked = c.packets_acked(), lost = c.packets_lost_counted();
-  losses_.on_outcomes(now, acked - last_acked_, lost - last_lost_, c.latest_rtt(), c.min_rtt(), c.min_rtt());
+  // A packet the peer rebuilt is both reported lost and acknowledged: one outcome, a loss (else
+  // the rate reads L / (N + L), 4.76 % for 5 %).
+  const std::uint64_t acked = c.packets_acked(), lost = c.packets_lost_counted(), rebuilt = c.peer_fec_recovered();
+  rebuilt_unmatched_ += rebuilt - last_rebuilt_;  // reported; their ACKs may come in a later one
+  const std::uint64_t matched = std::min(acked - last_acked_, rebuilt_unmatched_);
+  rebuilt_unmatched_ -= matched;
+  losses_.on_outcomes(now, acked - last_acked_ - matched, lost - last_lost_, c.latest_rtt(), c.min_rtt(), c.min_rtt());
   last_acked_ = acked;
   last_lost_ = lost;
+  last_rebuilt_ = rebuilt;
   TuningSample s;
   s.now = now;
   s.delivered_bytes = delivered;

@@ -179,6 +179,8 @@ class TuningController {
   LossClassifier losses_;
   std::uint64_t last_acked_ = 0;
   std::uint64_t last_lost_ = 0;
+  std::uint64_t last_rebuilt_ = 0;       // the peer's FEC_RECOVERED total at the last ACK
+  std::uint64_t rebuilt_unmatched_ = 0;  // rebuilt packets whose acknowledgement is still to come
   double best_rate_bps_ = 0;
   std::uint64_t last_delivered_ = 0;
   Timestamp last_sample_{};

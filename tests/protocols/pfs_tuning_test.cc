@@ -352,5 +352,24 @@ TEST(PfsTuning, ArmListsAreValidated) {
   EXPECT_THROW(config_from_options({{"adaptive_arms", "rs(10,1)"}}, 1472), PfsOptionError);
 }
 
+TEST(PfsLossClassifier, AStandingQueueStillGivesAnEstimate) {
+  // A queue that never moves (a flow held by flow control on a deep buffer): every outcome is
+  // in the top band, so none is below it. After kStandingQueueOutcomes the classifier gives
+  // up telling overflow from random and counts every loss as random (1 in 200 here), instead
+  // of leaving the tuner waiting forever.
+  LossClassifier c;
+  const Duration min_rtt = std::chrono::milliseconds(50), rtt = std::chrono::milliseconds(70);
+  Timestamp now = kTimeZero;
+  for (std::uint64_t i = 1; i <= LossClassifier::kStandingQueueOutcomes + 1000; i += 2) {
+    now += std::chrono::microseconds(600);
+    c.on_outcomes(now, 2 - (i % 200 == 1), i % 200 == 1, rtt, min_rtt, min_rtt);
+    if (i + 2 < LossClassifier::kStandingQueueOutcomes) {
+      ASSERT_FALSE(c.random_known()) << i;
+    }
+  }
+  EXPECT_TRUE(c.random_known());
+  EXPECT_NEAR(c.random_rate(), 1.0 / 200, 0.002);
+}
+
 }  // namespace
 }  // namespace wirelab::pfs
