@@ -109,8 +109,8 @@ int verb_run(const std::vector<std::string>& files, const std::string& db, unsig
   for (const auto& f : files) {
     try {
       scenarios.push_back(parse_scenario_file(f, backend));
+      check_backends(scenarios.back(), backends);  // every run, not only this shard's
       if (shard_count > 1) select_shard(scenarios.back(), shard_index, shard_count);
-      check_backends(scenarios.back(), backends);
     } catch (const ScenarioError& e) {
       std::fprintf(stderr, "%s\n", e.what());
       return 2;

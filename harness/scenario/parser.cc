@@ -724,10 +724,10 @@ Scenario parse_scenario_text(const std::string& path, const std::string& text, c
       p.fail(root["topology"], "topology.flows", "a point-to-point topology carries one flow; use kind: dumbbell");
     for (const auto& v : variants) {
       check_multicast(p, root, state.spec, v.spec, v.node);
-      // Options whose validity depends on this point's datagram size (the smaller direction's).
+      // Options whose validity depends on this point's datagram size: link.mtu - 28, the size
+      // every backend configures PFS and QUIC with.
       try {
-        check_protocol_options_at(v.spec.name, v.spec.options,
-                                  std::min(state.spec.link.mtu, state.spec.reverse.mtu) - 28);
+        check_protocol_options_at(v.spec.name, v.spec.options, state.spec.link.mtu - 28);
       } catch (const ProtocolOptionError& e) {
         const YAML::Node at = v.options_node.IsMap() && v.options_node[e.key()] ? v.options_node[e.key()] : v.node;
         p.fail(at, v.field + "." + v.spec.name + (e.key().empty() ? "" : "." + e.key()),

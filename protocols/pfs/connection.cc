@@ -141,6 +141,7 @@ std::optional<MutableByteView> Connection::write_space(StreamId id, std::size_t 
 }
 
 void Connection::commit_write(StreamId id, std::size_t n, bool fin) {
+  if (encoding_ || state_ == State::kClosed || close_requested_) return;  // write_space offered nothing
   auto it = streams_.find(id);
   if (it != streams_.end()) it->second.send.commit(n, fin);
 }

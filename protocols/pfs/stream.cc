@@ -69,6 +69,7 @@ std::size_t SendStream::write(ByteView data, bool fin, std::uint64_t buffer_limi
 }
 
 MutableByteView SendStream::space(std::size_t max, std::uint64_t buffer_limit) {
+  offered_ = 0;
   if (fin_written_) return {};
   const std::uint64_t room = buffer_limit > buffered() ? buffer_limit - buffered() : 0;
   const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(room, max));
@@ -76,11 +77,16 @@ MutableByteView SendStream::space(std::size_t max, std::uint64_t buffer_limit) {
   const std::size_t held = static_cast<std::size_t>(buffered());
   if (held + n > buffer_.size()) grow(held + n);
   const std::size_t at = (head_ + held) & (buffer_.size() - 1);
-  return {buffer_.data() + at, std::min(n, buffer_.size() - at)};
+  offered_ = std::min(n, buffer_.size() - at);
+  return {buffer_.data() + at, offered_};
 }
 
 void SendStream::commit(std::size_t n, bool fin) {
-  write_offset_ += n;
+  // At most what the last space() offered: more would take bytes never filled, or wrap onto
+  // unacknowledged ones. After the end nothing.
+  if (fin_written_) return;
+  write_offset_ += std::min(n, offered_);
+  offered_ = 0;
   if (fin) fin_written_ = true;
 }
 

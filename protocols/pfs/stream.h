@@ -41,6 +41,7 @@ class SendStream {
   // In place: up to `max` bytes of contiguous room (within `buffer_limit` buffered bytes) at the
   // write position, to be filled and then committed; empty when the buffer is full.
   MutableByteView space(std::size_t max, std::uint64_t buffer_limit);
+  // Takes the first n of those bytes (at most what space() offered; nothing after the end).
   void commit(std::size_t n, bool fin);
   std::uint64_t buffered() const { return write_offset_ - acked_floor_; }
 
@@ -81,6 +82,7 @@ class SendStream {
   RangeSet acked_;                    // acknowledged ranges above acked_floor_
   RangeSet lost_;                     // sent, lost, not yet resent
   bool fin_written_ = false;
+  std::size_t offered_ = 0;           // what the last space() offered, until commit()
   bool fin_sent_ = false;
   bool fin_acked_ = false;
   bool fin_lost_ = false;

@@ -57,6 +57,21 @@ TEST(PfsSendStream, InPlaceRoomStopsAtTheBufferLimit) {
   EXPECT_EQ(s.buffered(), 30000u);
 }
 
+TEST(PfsSendStream, CommitTakesNoMoreThanWasOfferedAndNothingAfterTheEnd) {
+  SendStream s;
+  ASSERT_EQ(s.space(1000, 1 << 20).size, 1000u);
+  s.commit(5000, false);  // more than offered: only the 1000 bytes that exist
+  EXPECT_EQ(s.buffered(), 1000u);
+  s.commit(10, false);  // nothing offered since
+  EXPECT_EQ(s.buffered(), 1000u);
+  ASSERT_EQ(s.space(10, 1 << 20).size, 10u);
+  s.commit(10, true);
+  ASSERT_EQ(s.space(10, 1 << 20).size, 0u);
+  s.commit(10, false);
+  EXPECT_EQ(s.buffered(), 1010u);
+  EXPECT_TRUE(s.fin_written());
+}
+
 TEST(PfsRecvStream, PeekShowsInOrderBytesAndTheEndOnlyWhenItIsNext) {
   RecvStream r;
   const auto all = numbered(0, 300);
