@@ -129,6 +129,57 @@ void write_tcp_models(const fs::path& path, const std::vector<ResultsDb::Row>& r
   figure["rtt_s"] = tcp.rtt_s;
 }
 
+// Campaigns with a link.loss_schedule store goodput_bps_phaseN per run. Writes the per-label
+// summary of each run's worst phase (its lowest phase goodput) and, per sweep point, each label
+// against the best other label there (highest median worst phase), paired by seed: the median of
+// the per-seed differences with a bootstrap 95 % interval, and a verdict that only calls a
+// difference when the interval excludes 0. Rows: run_id, label, params, seed, worst.
+void write_worst_phase_tables(const fs::path& summary_path, const fs::path& paired_path,
+                              const std::vector<ResultsDb::Row>& rows, std::uint64_t seed) {
+  std::set<std::string> points;
+  for (const auto& row : rows) points.insert(row[2]);
+  const bool one_point = points.size() <= 1;
+  // (params, label) -> seed -> worst-phase goodput
+  std::map<std::pair<std::string, std::string>, std::map<std::int64_t, double>> runs;
+  for (const auto& row : rows)
+    if (!row[4].empty()) runs[{row[2], row[1]}][std::stoll(row[3])] = std::stod(row[4]);
+  const auto name = [&](const std::pair<std::string, std::string>& key) {
+    return one_point ? key.second : key.second + " " + key.first;
+  };
+  std::map<std::pair<std::string, std::string>, double> medians;
+  std::ofstream summary(summary_path);
+  summary << "label,x,n,median,ci_low,ci_high\n";
+  for (const auto& [key, by_seed] : runs) {
+    std::vector<double> values;
+    for (const auto& [s, v] : by_seed) values.push_back(v);
+    const Interval interval = bootstrap_median(values, seed++);
+    medians[key] = interval.estimate;
+    summary << csv_field(name(key)) << ",0," << values.size() << "," << fmt(interval.estimate) << ","
+            << fmt(interval.low) << "," << fmt(interval.high) << "\n";
+  }
+  std::ofstream paired(paired_path);
+  paired << "label,versus,pairs,median_difference,ci_low,ci_high,relative,verdict\n";
+  for (const auto& [key, by_seed] : runs) {
+    const std::pair<std::string, std::string>* best = nullptr;
+    for (const auto& [other, median_worst] : medians)
+      if (other.first == key.first && other.second != key.second && (!best || median_worst > medians[*best]))
+        best = &other;
+    if (!best) continue;
+    std::vector<double> differences;
+    for (const auto& [s, v] : by_seed) {
+      const auto found = runs[*best].find(s);
+      if (found != runs[*best].end()) differences.push_back(v - found->second);
+    }
+    if (differences.empty()) continue;
+    const Interval interval = bootstrap_median(differences, seed++);
+    const double base = medians[*best];
+    const char* verdict = interval.low > 0 ? "ahead" : interval.high < 0 ? "behind" : "tie (interval holds 0)";
+    paired << csv_field(name(key)) << "," << csv_field(best->second) << "," << differences.size() << ","
+           << fmt(interval.estimate) << "," << fmt(interval.low) << "," << fmt(interval.high) << ","
+           << (base != 0 ? fmt(interval.estimate / base) : std::string()) << "," << verdict << "\n";
+  }
+}
+
 std::string python_package_dir() {
   if (const char* dir = std::getenv("WIRELAB_PYTHON_DIR")) return dir;
   return WIRELAB_ANALYSIS_PYTHON_DIR;
@@ -198,6 +249,37 @@ int run_report(const ReportOptions& options, std::ostream& out, std::ostream& er
                 campaign_id, figure);
       figures.push_back(figure);
     }
+    // Loss-schedule campaigns: goodput per phase, and each run's worst phase (issue 7's measure).
+    if (has_metric(db, campaign_id, "goodput_bps_phase0")) {
+      Json phases{{"id", "goodput_per_phase"}, {"kind", "interval"}, {"x", "loss_schedule phase"}, {"y", "goodput_bps"}, {"integer_x", true},
+                  {"title", "Goodput per link.loss_schedule phase (median, bootstrap 95 % CI)"}};
+      const auto phase_rows = raw_table(
+          db, out_dir, "goodput_per_phase",
+          "SELECT r.id AS run_id, r.label || CASE WHEN (SELECT count(DISTINCT params) FROM runs WHERE campaign_id = "
+          "r.campaign_id) > 1 THEN ' ' || r.params ELSE '' END AS label, CAST(substr(m.name, 18) AS INTEGER) AS x, "
+          "m.value AS goodput_bps FROM runs r JOIN metrics m ON m.run_id = r.id AND m.name GLOB "
+          "'goodput_bps_phase[0-9]*' WHERE r.campaign_id = ? AND r.status = 'ok' ORDER BY label, x, r.id",
+          campaign_id, phases);
+      write_interval_summary(out_dir / "goodput_per_phase_summary.csv", phase_rows, options.seed);
+      phases["summary_csv"] = "goodput_per_phase_summary.csv";
+      figures.push_back(phases);
+      Json worst{{"id", "worst_phase"}, {"kind", "bar"}, {"y", "worst-phase goodput_bps"},
+                 {"title", "Worst phase per run: its lowest phase goodput (median, bootstrap 95 % CI)"}};
+      const auto worst_rows = raw_table(
+          db, out_dir, "worst_phase",
+          "SELECT r.id AS run_id, r.label, r.params, r.seed, min(m.value) AS worst_phase_goodput_bps FROM runs r "
+          "JOIN metrics m ON m.run_id = r.id AND m.name GLOB 'goodput_bps_phase[0-9]*' WHERE r.campaign_id = ? "
+          "AND r.status = 'ok' GROUP BY r.id ORDER BY r.label, r.params, r.id",
+          campaign_id, worst);
+      write_worst_phase_tables(out_dir / "worst_phase_summary.csv", out_dir / "worst_phase_paired.csv", worst_rows,
+                               options.seed);
+      worst["summary_csv"] = "worst_phase_summary.csv";
+      worst["table_csv"] = "worst_phase_paired.csv";
+      worst["table_caption"] =
+          "Each label against the best other label of its sweep point, paired by seed: median of the per-seed "
+          "differences in worst-phase goodput (bit/s), bootstrap 95 % interval, relative to the other's median.";
+      figures.push_back(worst);
+    }
     // Time series of one run.
     std::string run_id = options.run_id > 0 ? std::to_string(options.run_id) : "";
     if (run_id.empty()) {
@@ -242,7 +324,7 @@ int run_report(const ReportOptions& options, std::ostream& out, std::ostream& er
     }
     // Jain's fairness index of dumbbell campaigns.
     if (has_metric(db, campaign_id, "jain_fairness")) {
-      Json figure{{"id", "jain_fairness"}, {"kind", "bar"}, {"y", "jain_fairness"},
+      Json figure{{"id", "jain_fairness"}, {"kind", "bar"}, {"y", "jain_fairness"}, {"ylim", {0, 1.05}},
                   {"title", "Jain's fairness index per protocol (median, bootstrap 95 % CI)"}};
       const auto rows = raw_table(db, out_dir, "jain_fairness",
                                   "SELECT r.id AS run_id, r.label, 0 AS x, m.value AS jain_fairness FROM runs r "

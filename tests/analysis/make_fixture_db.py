@@ -4,6 +4,9 @@ usage: make_fixture_db.py PATH KIND [SEED] [CAMPAIGNS]
   KIND quickstart : one campaign, pfs / tcp-cubic / tcp-newreno / udp over link.loss, 10 seeds
                     per point, bulk metrics and series for the pfs runs, plus a dumbbell campaign
        same       : CAMPAIGNS (default 2) campaigns of the same distributions, different seeds
+       phases     : one loss_schedule campaign (goodput_bps_phase0..2), 6 seeds: "weak" is
+                    behind everyone in its worst phase, "adaptive" ties "strong" there (paired
+                    differences +-1, 2, 3 %, median 0), "adaptive" wins its other phases
        planted    : campaign 1 = baseline; campaign 2 = pfs with a worse setting (goodput -25 %,
                     fct +33 %); benchmarks of both commits, BM_slow 30 % slower at bbbb2222
 Values are drawn from fixed distributions with Python's random.Random(SEED), so a database is a
@@ -78,6 +81,22 @@ def add_dumbbell(db, rng, commit="aaaa1111"):
     return cid
 
 
+def add_phases(db, rng):
+    cid = db.execute("INSERT INTO campaigns(name, git_commit) VALUES ('adaptive', 'aaaa1111')").lastrowid
+    ties = [0.01, -0.01, 0.02, -0.02, 0.03, -0.03]
+    for seed in range(1, 7):
+        strong = [14.4e6, 13.9e6 * rng.uniform(0.99, 1.01), 14.2e6]
+        variants = {"weak": [17.4e6, 2.6e6 * rng.uniform(0.95, 1.05), 9.8e6], "strong": strong,
+                    "adaptive": [17.4e6, strong[1] * (1 + ties[seed - 1]), 15.0e6]}
+        for label, phases in variants.items():
+            run = db.execute("INSERT INTO runs(campaign_id, backend, protocol, label, params, options, seed, status)"
+                             " VALUES (?, 'sim', 'pfs', ?, '{}', '{}', ?, 'ok')", (cid, label, seed)).lastrowid
+            db.executemany("INSERT INTO metrics VALUES (?,?,?,?)",
+                           [(run, "goodput_bps_phase%d" % i, v, "bit/s") for i, v in enumerate(phases)] +
+                           [(run, "goodput_bps", sum(phases) / 3, "bit/s")])
+    return cid
+
+
 def make(path, kind, seed=1, campaigns=2):
     rng = random.Random(seed)
     db = sqlite3.connect(path)
@@ -85,6 +104,8 @@ def make(path, kind, seed=1, campaigns=2):
     if kind == "quickstart":
         add_campaign(db, rng)
         add_dumbbell(db, rng)
+    elif kind == "phases":
+        add_phases(db, rng)
     elif kind == "same":
         for i in range(campaigns):
             add_campaign(db, random.Random(seed * 1000 + i), commit="%08x" % (0xb0000000 + i))

@@ -4,6 +4,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <cmath>
+#include <string>
+#include <vector>
 #include <sstream>
 
 #include "analysis/regress.h"
@@ -126,6 +130,56 @@ TEST(Report, WritesPageWithFiguresAndCsvsThatMatchTheirSql) {
   ASSERT_EQ(run_report(options, out, err), 0) << err.str();
   EXPECT_TRUE(fs::exists(dir / "dumbbell" / "jain_fairness.png"));
   EXPECT_TRUE(fs::exists(dir / "dumbbell" / "jain_fairness.svg"));
+}
+
+// Reads a report CSV into rows of cells (no quoted commas in these files).
+std::vector<std::vector<std::string>> read_csv(const fs::path& path) {
+  std::vector<std::vector<std::string>> rows;
+  std::ifstream file(path);
+  for (std::string line; std::getline(file, line);) {
+    std::vector<std::string> cells;
+    std::stringstream cells_in(line);
+    for (std::string cell; std::getline(cells_in, cell, ',');) cells.push_back(cell);
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+TEST(Report, LossScheduleCampaignGetsPhasesWorstPhaseAndPairedVerdicts) {
+  const fs::path dir = scratch("report-phases");
+  ReportOptions options;
+  options.db_path = make_db(dir, "phases", 2);
+  options.out_dir = (dir / "out").string();
+  std::ostringstream out, err;
+  ASSERT_EQ(run_report(options, out, err), 0) << err.str();
+  for (const char* file : {"goodput_per_phase.png", "worst_phase.png", "worst_phase_paired.csv"})
+    EXPECT_TRUE(fs::exists(dir / "out" / file)) << file;
+  const std::string command = std::string("/usr/bin/python3 ") + WIRELAB_SOURCE_DIR +
+                              "/tests/analysis/check_report_csvs.py " + options.db_path + " " +
+                              (dir / "out").string();
+  EXPECT_EQ(std::system(command.c_str()), 0) << command;
+  // Three phase medians per label; the worst phase is phase 1 for every planted run.
+  EXPECT_EQ(read_csv(dir / "out" / "goodput_per_phase_summary.csv").size(), 1u + 3 * 3);
+  std::map<std::string, std::vector<std::string>> paired;
+  for (const auto& row : read_csv(dir / "out" / "worst_phase_paired.csv")) paired[row.at(0)] = row;
+  ASSERT_EQ(paired.size(), 4u);  // header + 3 labels
+  // The best other label of "weak" and of "adaptive" is "strong" (or each other): never themselves.
+  EXPECT_EQ(paired["weak"].at(7), "behind");
+  EXPECT_EQ(paired["weak"].at(2), "6");
+  EXPECT_LT(std::stod(paired["weak"].at(5)), 0.0);  // the whole interval below 0
+  EXPECT_EQ(paired["adaptive"].at(1), "strong");
+  EXPECT_EQ(paired["adaptive"].at(7), "tie (interval holds 0)");
+  EXPECT_LE(std::stod(paired["adaptive"].at(4)), 0.0);
+  EXPECT_GE(std::stod(paired["adaptive"].at(5)), 0.0);
+  // A paired difference of +-1..3 % has a median within 3 % of 0.
+  EXPECT_LT(std::abs(std::stod(paired["adaptive"].at(6))), 0.03);
+  const std::string page = [&] {
+    std::ifstream file(dir / "out" / "index.html");
+    std::stringstream text;
+    text << file.rdbuf();
+    return text.str();
+  }();
+  EXPECT_NE(page.find("tie (interval holds 0)"), std::string::npos) << "the paired table is on the page";
 }
 
 TEST(Report, UnknownCampaignExitsTwo) {

@@ -24,14 +24,19 @@ def _interval(ax, fig_spec, out_dir):
         ax.errorbar(group["x"], group["median"], yerr=yerr, marker="o", capsize=3, label=label)
     ax.set_xlabel(fig_spec.get("x", ""))
     ax.set_ylabel(fig_spec["y"])
+    if fig_spec.get("integer_x"):
+        ax.set_xticks(sorted(summary["x"].unique()))
 
 
 def _bar(ax, fig_spec, out_dir):
     summary = pd.read_csv(os.path.join(out_dir, fig_spec["summary_csv"]))
     yerr = [summary["median"] - summary["ci_low"], summary["ci_high"] - summary["median"]]
-    ax.bar(summary["label"], summary["median"], yerr=yerr, capsize=4)
+    ax.bar(summary["label"].astype(str), summary["median"], yerr=yerr, capsize=4)
     ax.set_ylabel(fig_spec["y"])
-    ax.set_ylim(0, 1.05)
+    if "ylim" in fig_spec:
+        ax.set_ylim(*fig_spec["ylim"])
+    if len(summary) > 4:
+        ax.tick_params(axis="x", labelrotation=30)
 
 
 def _cdf(ax, fig_spec, out_dir):
@@ -95,14 +100,19 @@ def render(out_dir, manifest_json):
         fig.savefig(os.path.join(out_dir, spec["id"] + ".svg"))
         plt.close(fig)
         links = ['<a href="%s.svg">SVG</a>' % spec["id"], '<a href="%s">CSV</a>' % spec["csv"]]
-        for extra in ("summary_csv", "curve_csv"):
+        for extra in ("summary_csv", "curve_csv", "table_csv"):
             if extra in spec:
                 links.append('<a href="%s">%s</a>' % (spec[extra], extra.replace("_", " ")))
+        table = ""
+        if "table_csv" in spec:
+            rows = pd.read_csv(os.path.join(out_dir, spec["table_csv"]))
+            table = "<p>%s</p>%s" % (html.escape(spec.get("table_caption", "")),
+                                     rows.to_html(index=False, float_format=lambda v: "%.4g" % v))
         sections.append(
-            '<section id="%s"><h2>%s</h2><img src="%s.png" alt="%s"><p>%s</p>'
+            '<section id="%s"><h2>%s</h2><img src="%s.png" alt="%s"><p>%s</p>%s'
             "<p>The CSV is the result of:</p><pre>%s</pre></section>"
             % (spec["id"], html.escape(spec["title"]), spec["id"], html.escape(spec["title"]),
-               " | ".join(links), html.escape(spec["sql"])))
+               " | ".join(links), table, html.escape(spec["sql"])))
     page = (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>wirelab report: campaign %d</title>'
         "<style>body{font-family:sans-serif;max-width:60em;margin:auto}pre{background:#f4f4f4;"
