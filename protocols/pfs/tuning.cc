@@ -133,8 +133,15 @@ TuningDecision AdaptiveTuner::assess(const TuningSample& s, std::size_t max_data
   const double n = static_cast<double>(s.loss_samples > 0 ? s.loss_samples : 1000);
   const double mean = (s.loss_rate * n + 0.5) / (n + 1);
   const double loss = std::min(1.0, mean + std::sqrt(mean * (1 - mean) / (n + 1)));
+  // Without a queue the sender never filled the path: capacity is at least what it delivered.
+  // Taken at face value it made FEC off look free to a Cubic regrowing from an early loss (its
+  // Mathis rate above the few Mbit/s it had reached), and the tuner flipped between off and
+  // rs(10,1) for seconds, each random loss on off cutting the window again (11.4 Mbit/s at 0.1 %
+  // loss where rs(10,1) kept 17.4; docs/protocols/pfs-adaptive.md).
+  const double capacity = s.saturated ? capacity_bps_ : capacity_bps_ * options_.unsaturated_headroom;
+  d.saturated = s.saturated;
   for (std::size_t a = 0; a < models_.size(); ++a) {
-    d.prior.push_back(prior(a, loss, s.smoothed_rtt, capacity_bps_, best_goodput_bps_, max_datagram_size));
+    d.prior.push_back(prior(a, loss, s.smoothed_rtt, capacity, best_goodput_bps_, max_datagram_size));
     d.predicted.push_back(d.prior[a] + correction(a, d.context));
     d.bound.push_back(d.predicted[a] + bonus(a, d.context));
   }
@@ -222,7 +229,9 @@ std::optional<TuningDecision> AdaptiveTuner::on_ack(const TuningSample& s, std::
     // One epoch moves the correction by at most kMaxResidual doublings' worth: an epoch spoilt
     // by its predecessor's collapsed window, or by a burst of queue-overflow loss the prior reads
     // as random loss, must not outweigh the prior for long.
-    learn(current_, d.context, std::clamp(d.reward - d.prior[current_], -kMaxResidual, kMaxResidual));
+    // Not while no queue has stood: the window, still regrowing, set the epoch's goodput, not the
+    // arm, and every arm tried then would learn a penalty that was the window's.
+    if (s.saturated) learn(current_, d.context, std::clamp(d.reward - d.prior[current_], -kMaxResidual, kMaxResidual));
   }
   predictions();
   if (!s.loss_known) {
@@ -263,9 +272,10 @@ std::string TuningDecision::line(const std::vector<TuningArm>& arms) const {
   // No time here: the host prefixes the line with it on the run's own clock (harness/transport_report.h).
   std::snprintf(head, sizeof head,
                 "adaptive: %s %s (loss %.4f random, %.4f all, %.0f %% at the queue top; srtt %.1f ms, epoch goodput "
-                "%.2f Mbit/s, reward %.2f, cap %u pkts): %s;",
+                "%.2f Mbit/s, reward %.2f, cap %u pkts%s): %s;",
                 changed ? "switch to" : "keep", arms[arm].label().c_str(), loss, loss_all, congestive_share * 100,
-                srtt_s * 1e3, epoch_goodput_bps / 1e6, reward, window_cap_packets, reason.c_str());
+                srtt_s * 1e3, epoch_goodput_bps / 1e6, reward, window_cap_packets,
+                saturated ? "" : ", no queue yet: capacity above what was delivered", reason.c_str());
   std::string s = head;
   for (std::size_t a = 0; a < arms.size() && a < predicted.size(); ++a) {
     char item[128];
@@ -325,6 +335,10 @@ void TuningController::on_ack(Timestamp now, Connection& c) {
   s.loss_known = losses_.random_known();
   s.loss_rate_all = c.loss_rate();
   s.congestive_share = losses_.congestive_share();
+  // Saturated once a queue has stood: the smoothed RTT 10 % above the minimum. Bursts reach that
+  // in single samples while the average rate is far below capacity, so the max RTT will not do.
+  if (c.smoothed_rtt() - c.min_rtt() >= c.min_rtt() / 10) queue_stood_ = true;
+  s.saturated = queue_stood_;
   s.smoothed_rtt = c.smoothed_rtt();
   s.min_rtt = c.min_rtt();
   s.bandwidth_bps = best_rate_bps_;

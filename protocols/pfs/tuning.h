@@ -60,6 +60,13 @@ struct TuningOptions {
   // The analytic prior (see AdaptiveTuner::prior): true when the congestion controller backs off
   // on (unrepaired) loss — NewReno, Cubic, AIMD; false for BBR, where FEC is only overhead.
   bool loss_based_cc = true;
+  // The prior's capacity until a queue has stood (TuningSample::saturated): the sender was
+  // window-limited all along (a loss in slow start, Cubic still regrowing), so what it delivered
+  // is a floor of the path's capacity, not its value; the prior then assumes this many times it.
+  // Generous on purpose: too high keeps the lightest code that stops random loss (its code rate,
+  // until a queue stands and the capacity is measured), too low lets FEC off look free and every
+  // random loss cut the regrowing window again (2x still picked off at 3 Mbit/s, 0.07 % loss).
+  double unsaturated_headroom = 4.0;
 
   static std::vector<TuningArm> default_arms();
 };
@@ -78,6 +85,7 @@ struct TuningSample {
   Duration smoothed_rtt{0};
   Duration min_rtt{0};
   double bandwidth_bps = 0;           // a delivery-rate estimate (the window cap's BDP, the prior's capacity)
+  bool saturated = true;              // a queue has stood (smoothed RTT >= 1.1 x min RTT): the rates above measure capacity
 };
 
 struct TuningDecision {
@@ -96,6 +104,7 @@ struct TuningDecision {
   double loss = 0;                    // the random loss the prior used
   double loss_all = 0;                // every loss
   double congestive_share = 0;
+  bool saturated = true;              // false: no queue yet, the prior took capacity as headroom x what was delivered
   // One log line, the reason included, without the time (the host adds it on its own clock).
   std::string line(const std::vector<TuningArm>& arms) const;
 };
@@ -155,7 +164,8 @@ class AdaptiveTuner {
   Timestamp last_change_{};
   bool settling_ = false;        // the epoch after a change: not scored
   double best_goodput_bps_ = 0;  // reward scale: rewards are goodput / the best epoch seen
-  double capacity_bps_ = 0;      // the prior's capacity: max(best epoch goodput, delivery-rate estimate)
+  double capacity_bps_ = 0;      // max(best epoch goodput, delivery-rate estimate); the prior's capacity
+                                 // (times unsaturated_headroom while no queue has built)
 };
 
 class Connection;
@@ -182,6 +192,7 @@ class TuningController {
   std::uint64_t last_rebuilt_ = 0;       // the peer's FEC_RECOVERED total at the last ACK
   std::uint64_t rebuilt_unmatched_ = 0;  // rebuilt packets whose acknowledgement is still to come
   double best_rate_bps_ = 0;
+  bool queue_stood_ = false;     // TuningSample::saturated, latched: capacity_bps_ has measured the path
   std::uint64_t last_delivered_ = 0;
   Timestamp last_sample_{};
   std::vector<TransportNote> notes_;
