@@ -133,7 +133,10 @@ void write_tcp_models(const fs::path& path, const std::vector<ResultsDb::Row>& r
 // summary of each run's worst phase (its lowest phase goodput) and, per sweep point, each label
 // against the best other label there (highest median worst phase), paired by seed: the median of
 // the per-seed differences with a bootstrap 95 % interval, and a verdict that only calls a
-// difference when the interval excludes 0. Rows: run_id, label, params, seed, worst.
+// difference when the interval excludes 0 and the labels share at least kMinPairs seeds.
+// Rows: run_id, label, params, seed, worst.
+constexpr std::size_t kMinPairs = 5;
+
 void write_worst_phase_tables(const fs::path& summary_path, const fs::path& paired_path,
                               const std::vector<ResultsDb::Row>& rows, std::uint64_t seed) {
   std::set<std::string> points;
@@ -159,11 +162,22 @@ void write_worst_phase_tables(const fs::path& summary_path, const fs::path& pair
   }
   std::ofstream paired(paired_path);
   paired << "label,versus,pairs,median_difference,ci_low,ci_high,relative,verdict\n";
+  const auto shared_seeds = [&](const std::map<std::int64_t, double>& a, const std::map<std::int64_t, double>& b) {
+    std::size_t n = 0;
+    for (const auto& [s, v] : a) n += b.count(s);
+    return n;
+  };
   for (const auto& [key, by_seed] : runs) {
+    // The best other label that shares enough seeds to pair; failing that, the best other one,
+    // reported without a verdict (a one-pair "interval" is a point and would call any difference).
     const std::pair<std::string, std::string>* best = nullptr;
-    for (const auto& [other, median_worst] : medians)
-      if (other.first == key.first && other.second != key.second && (!best || median_worst > medians[*best]))
-        best = &other;
+    const std::pair<std::string, std::string>* best_any = nullptr;
+    for (const auto& [other, median_worst] : medians) {
+      if (other.first != key.first || other.second == key.second) continue;
+      if (!best_any || median_worst > medians[*best_any]) best_any = &other;
+      if (shared_seeds(by_seed, runs[other]) >= kMinPairs && (!best || median_worst > medians[*best])) best = &other;
+    }
+    if (!best) best = best_any;
     if (!best) continue;
     std::vector<double> differences;
     for (const auto& [s, v] : by_seed) {
@@ -173,7 +187,10 @@ void write_worst_phase_tables(const fs::path& summary_path, const fs::path& pair
     if (differences.empty()) continue;
     const Interval interval = bootstrap_median(differences, seed++);
     const double base = medians[*best];
-    const char* verdict = interval.low > 0 ? "ahead" : interval.high < 0 ? "behind" : "tie (interval holds 0)";
+    const char* verdict = differences.size() < kMinPairs ? "too few pairs"
+                          : interval.low > 0             ? "ahead"
+                          : interval.high < 0            ? "behind"
+                                                         : "tie (interval holds 0)";
     paired << csv_field(name(key)) << "," << csv_field(best->second) << "," << differences.size() << ","
            << fmt(interval.estimate) << "," << fmt(interval.low) << "," << fmt(interval.high) << ","
            << (base != 0 ? fmt(interval.estimate / base) : std::string()) << "," << verdict << "\n";
@@ -256,7 +273,7 @@ int run_report(const ReportOptions& options, std::ostream& out, std::ostream& er
       const auto phase_rows = raw_table(
           db, out_dir, "goodput_per_phase",
           "SELECT r.id AS run_id, r.label || CASE WHEN (SELECT count(DISTINCT params) FROM runs WHERE campaign_id = "
-          "r.campaign_id) > 1 THEN ' ' || r.params ELSE '' END AS label, CAST(substr(m.name, 18) AS INTEGER) AS x, "
+          "r.campaign_id AND status = 'ok') > 1 THEN ' ' || r.params ELSE '' END AS label, CAST(substr(m.name, 18) AS INTEGER) AS x, "
           "m.value AS goodput_bps FROM runs r JOIN metrics m ON m.run_id = r.id AND m.name GLOB "
           "'goodput_bps_phase[0-9]*' WHERE r.campaign_id = ? AND r.status = 'ok' ORDER BY label, x, r.id",
           campaign_id, phases);

@@ -4,9 +4,11 @@ usage: make_fixture_db.py PATH KIND [SEED] [CAMPAIGNS]
   KIND quickstart : one campaign, pfs / tcp-cubic / tcp-newreno / udp over link.loss, 10 seeds
                     per point, bulk metrics and series for the pfs runs, plus a dumbbell campaign
        same       : CAMPAIGNS (default 2) campaigns of the same distributions, different seeds
-       phases     : one loss_schedule campaign (goodput_bps_phase0..2), 6 seeds: "weak" is
-                    behind everyone in its worst phase, "adaptive" ties "strong" there (paired
-                    differences +-1, 2, 3 %, median 0), "adaptive" wins its other phases
+       phases     : one loss_schedule campaign (goodput_bps_phase0..2) over two sweep points
+                    (link.delay 1, 2), 6 seeds with a shared +-20 % seed effect: "weak" is behind
+                    everyone in its worst phase; at delay 1 "edge" is 1 % above "strong" on every
+                    seed (ahead only when paired), at delay 2 "adaptive" straddles "strong" (a
+                    tie); "lonely" has 1 seed at each point
        planted    : campaign 1 = baseline; campaign 2 = pfs with a worse setting (goodput -25 %,
                     fct +33 %); benchmarks of both commits, BM_slow 30 % slower at bbbb2222
 Values are drawn from fixed distributions with Python's random.Random(SEED), so a database is a
@@ -83,17 +85,31 @@ def add_dumbbell(db, rng, commit="aaaa1111"):
 
 def add_phases(db, rng):
     cid = db.execute("INSERT INTO campaigns(name, git_commit) VALUES ('adaptive', 'aaaa1111')").lastrowid
-    ties = [0.01, -0.01, 0.02, -0.02, 0.03, -0.03]
-    for seed in range(1, 7):
-        strong = [14.4e6, 13.9e6 * rng.uniform(0.99, 1.01), 14.2e6]
-        variants = {"weak": [17.4e6, 2.6e6 * rng.uniform(0.95, 1.05), 9.8e6], "strong": strong,
-                    "adaptive": [17.4e6, strong[1] * (1 + ties[seed - 1]), 15.0e6]}
-        for label, phases in variants.items():
-            run = db.execute("INSERT INTO runs(campaign_id, backend, protocol, label, params, options, seed, status)"
-                             " VALUES (?, 'sim', 'pfs', ?, '{}', '{}', ?, 'ok')", (cid, label, seed)).lastrowid
-            db.executemany("INSERT INTO metrics VALUES (?,?,?,?)",
-                           [(run, "goodput_bps_phase%d" % i, v, "bit/s") for i, v in enumerate(phases)] +
-                           [(run, "goodput_bps", sum(phases) / 3, "bit/s")])
+    # Two sweep points; each seed moves every label alike by up to +-20 % (a shared seed effect),
+    # which only pairing by seed sees through. At delay 1: "edge" is 1 % above "strong" on every
+    # seed. At delay 2: "adaptive" straddles "strong" (+-0.2, 0.4, 0.6 %).
+    ties = [0.002, -0.002, 0.004, -0.004, 0.006, -0.006]
+
+    def add(params, label, seed, phases):
+        run = db.execute("INSERT INTO runs(campaign_id, backend, protocol, label, params, options, seed, status)"
+                         " VALUES (?, 'sim', 'pfs', ?, ?, '{}', ?, 'ok')", (cid, label, params, seed)).lastrowid
+        db.executemany("INSERT INTO metrics VALUES (?,?,?,?)",
+                       [(run, "goodput_bps_phase%d" % i, v, "bit/s") for i, v in enumerate(phases)] +
+                       [(run, "goodput_bps", sum(phases) / len(phases), "bit/s")])
+
+    for delay in (1, 2):
+        params = json.dumps({"link.delay": delay, "link.rate": 20000000})
+        for seed in range(1, 7):
+            shared = 1 + 0.2 * (seed - 3.5) / 2.5
+            strong = [20.0e6, 13.9e6 * shared, 20.0e6]  # phase 1 is every label's worst
+            add(params, "weak", seed, [17.4e6, 2.6e6 * rng.uniform(0.95, 1.05), 9.8e6])
+            add(params, "strong", seed, strong)
+            if delay == 1:
+                add(params, "edge", seed, [25.0e6, strong[1] * 1.01, 25.0e6])
+            else:
+                add(params, "adaptive", seed, [25.0e6, strong[1] * (1 + ties[seed - 1]), 25.0e6])
+        # "lonely" has one seed and the best median: nothing pairs with it for a verdict.
+        add(params, "lonely", 1, [30e6, 30e6, 30e6])
     return cid
 
 

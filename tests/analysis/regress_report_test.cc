@@ -132,14 +132,26 @@ TEST(Report, WritesPageWithFiguresAndCsvsThatMatchTheirSql) {
   EXPECT_TRUE(fs::exists(dir / "dumbbell" / "jain_fairness.svg"));
 }
 
-// Reads a report CSV into rows of cells (no quoted commas in these files).
+// Reads a report CSV (RFC 4180: quoted fields may hold commas, quotes doubled) into rows.
 std::vector<std::vector<std::string>> read_csv(const fs::path& path) {
   std::vector<std::vector<std::string>> rows;
   std::ifstream file(path);
   for (std::string line; std::getline(file, line);) {
-    std::vector<std::string> cells;
-    std::stringstream cells_in(line);
-    for (std::string cell; std::getline(cells_in, cell, ',');) cells.push_back(cell);
+    std::vector<std::string> cells(1);
+    bool quoted = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      const char ch = line[i];
+      if (quoted && ch == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        cells.back() += '"';
+        ++i;
+      } else if (ch == '"') {
+        quoted = !quoted;
+      } else if (ch == ',' && !quoted) {
+        cells.emplace_back();
+      } else {
+        cells.back() += ch;
+      }
+    }
     rows.push_back(cells);
   }
   return rows;
@@ -158,21 +170,33 @@ TEST(Report, LossScheduleCampaignGetsPhasesWorstPhaseAndPairedVerdicts) {
                               "/tests/analysis/check_report_csvs.py " + options.db_path + " " +
                               (dir / "out").string();
   EXPECT_EQ(std::system(command.c_str()), 0) << command;
-  // Three phase medians per label; the worst phase is phase 1 for every planted run.
-  EXPECT_EQ(read_csv(dir / "out" / "goodput_per_phase_summary.csv").size(), 1u + 3 * 3);
+  // With two sweep points, labels carry their point's parameters (JSON: commas and quotes).
+  const std::string at1 = R"( {"link.delay": 1, "link.rate": 20000000})";
+  const std::string at2 = R"( {"link.delay": 2, "link.rate": 20000000})";
+  EXPECT_EQ(read_csv(dir / "out" / "goodput_per_phase_summary.csv").size(), 1u + 3 * 8);  // 4 labels x 2 points
   std::map<std::string, std::vector<std::string>> paired;
   for (const auto& row : read_csv(dir / "out" / "worst_phase_paired.csv")) paired[row.at(0)] = row;
-  ASSERT_EQ(paired.size(), 4u);  // header + 3 labels
-  // The best other label of "weak" and of "adaptive" is "strong" (or each other): never themselves.
-  EXPECT_EQ(paired["weak"].at(7), "behind");
-  EXPECT_EQ(paired["weak"].at(2), "6");
-  EXPECT_LT(std::stod(paired["weak"].at(5)), 0.0);  // the whole interval below 0
-  EXPECT_EQ(paired["adaptive"].at(1), "strong");
-  EXPECT_EQ(paired["adaptive"].at(7), "tie (interval holds 0)");
-  EXPECT_LE(std::stod(paired["adaptive"].at(4)), 0.0);
-  EXPECT_GE(std::stod(paired["adaptive"].at(5)), 0.0);
-  // A paired difference of +-1..3 % has a median within 3 % of 0.
-  EXPECT_LT(std::abs(std::stod(paired["adaptive"].at(6))), 0.03);
+  ASSERT_EQ(paired.size(), 9u) << "header + 4 labels at each of 2 points";
+  // "lonely" (one seed, the best median) pairs with nobody: the others are compared with the best
+  // label of their point they share >= 5 seeds with, and lonely's own row has no verdict.
+  EXPECT_EQ(paired["lonely" + at1].at(7), "too few pairs");
+  EXPECT_EQ(paired["lonely" + at1].at(2), "1");
+  EXPECT_EQ(paired["weak" + at1].at(7), "behind");
+  EXPECT_EQ(paired["weak" + at1].at(2), "6");
+  EXPECT_LT(std::stod(paired["weak" + at1].at(5)), 0.0);  // the whole interval below 0
+  // 1 % above "strong" on every seed, under a +-20 % seed effect an unpaired comparison drowns in.
+  EXPECT_EQ(paired["edge" + at1].at(1), "strong");
+  EXPECT_EQ(paired["edge" + at1].at(7), "ahead");
+  EXPECT_GT(std::stod(paired["edge" + at1].at(4)), 0.0);
+  EXPECT_NEAR(std::stod(paired["edge" + at1].at(6)), 0.01, 0.002);
+  EXPECT_EQ(paired["strong" + at1].at(1), "edge");
+  EXPECT_EQ(paired["strong" + at1].at(7), "behind");
+  // At the other point the same "strong" is paired with that point's "adaptive": a tie.
+  EXPECT_EQ(paired["adaptive" + at2].at(1), "strong");
+  EXPECT_EQ(paired["adaptive" + at2].at(7), "tie (interval holds 0)");
+  EXPECT_LE(std::stod(paired["adaptive" + at2].at(4)), 0.0);
+  EXPECT_GE(std::stod(paired["adaptive" + at2].at(5)), 0.0);
+  EXPECT_LT(std::abs(std::stod(paired["adaptive" + at2].at(6))), 0.01);
   const std::string page = [&] {
     std::ifstream file(dir / "out" / "index.html");
     std::stringstream text;
