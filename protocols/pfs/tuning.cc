@@ -111,7 +111,9 @@ double AdaptiveTuner::prior(std::size_t arm, double loss, Duration srtt, double 
 
 std::uint32_t AdaptiveTuner::window_cap_packets(const TuningSample& s, std::size_t max_datagram_size) const {
   const TuningArm& arm = options_.arms[current_];
-  if (arm.window_bdp <= 0 || s.bandwidth_bps <= 0 || s.min_rtt.count() <= 0) return 0;
+  // Not before saturation: the delivery rate then measures the window, not the path, and a cap
+  // from it would hold the window where it is, so no queue could ever stand.
+  if (arm.window_bdp <= 0 || s.bandwidth_bps <= 0 || s.min_rtt.count() <= 0 || !saturated(s)) return 0;
   const double bdp_packets = s.bandwidth_bps / 8 * to_seconds(s.min_rtt) / static_cast<double>(max_datagram_size);
   return static_cast<std::uint32_t>(std::max(4.0, std::ceil(arm.window_bdp * bdp_packets)));
 }
@@ -138,8 +140,8 @@ TuningDecision AdaptiveTuner::assess(const TuningSample& s, std::size_t max_data
   // Mathis rate above the few Mbit/s it had reached), and the tuner flipped between off and
   // rs(10,1) for seconds, each random loss on off cutting the window again (11.4 Mbit/s at 0.1 %
   // loss where rs(10,1) kept 17.4; docs/protocols/pfs-adaptive.md).
-  const double capacity = s.saturated ? capacity_bps_ : capacity_bps_ * options_.unsaturated_headroom;
-  d.saturated = s.saturated;
+  d.saturated = saturated(s);
+  const double capacity = d.saturated ? capacity_bps_ : capacity_bps_ * options_.unsaturated_headroom;
   for (std::size_t a = 0; a < models_.size(); ++a) {
     d.prior.push_back(prior(a, loss, s.smoothed_rtt, capacity, best_goodput_bps_, max_datagram_size));
     d.predicted.push_back(d.prior[a] + correction(a, d.context));
@@ -203,6 +205,16 @@ std::optional<TuningDecision> AdaptiveTuner::on_ack(const TuningSample& s, std::
 
   const double epoch_goodput = epoch_goodput_bps(s, elapsed);
   best_goodput_bps_ = std::max(best_goodput_bps_, epoch_goodput);
+  if (!saturated_) {
+    if (s.saturated) {
+      saturated_ = true;
+    } else if (epoch_goodput > 1.05 * plateau_bps_) {
+      plateau_bps_ = epoch_goodput;
+      flat_epochs_ = 0;
+    } else if (++flat_epochs_ >= kFlatEpochs) {
+      saturated_ = true;
+    }
+  }
   capacity_bps_ = std::max({capacity_bps_, best_goodput_bps_, s.bandwidth_bps});
   TuningDecision d = assess(s, max_datagram_size);
   d.epoch_goodput_bps = epoch_goodput;
@@ -231,7 +243,7 @@ std::optional<TuningDecision> AdaptiveTuner::on_ack(const TuningSample& s, std::
     // as random loss, must not outweigh the prior for long.
     // Not while no queue has stood: the window, still regrowing, set the epoch's goodput, not the
     // arm, and every arm tried then would learn a penalty that was the window's.
-    if (s.saturated) learn(current_, d.context, std::clamp(d.reward - d.prior[current_], -kMaxResidual, kMaxResidual));
+    if (saturated(s)) learn(current_, d.context, std::clamp(d.reward - d.prior[current_], -kMaxResidual, kMaxResidual));
   }
   predictions();
   if (!s.loss_known) {

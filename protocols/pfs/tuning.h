@@ -104,7 +104,7 @@ struct TuningDecision {
   double loss = 0;                    // the random loss the prior used
   double loss_all = 0;                // every loss
   double congestive_share = 0;
-  bool saturated = true;              // false: no queue yet, the prior took capacity as headroom x what was delivered
+  bool saturated = true;              // false: no queue yet, the prior took capacity as headroom x what was delivered, no window cap
   // One log line, the reason included, without the time (the host adds it on its own clock).
   std::string line(const std::vector<TuningArm>& arms) const;
 };
@@ -165,7 +165,16 @@ class AdaptiveTuner {
   bool settling_ = false;        // the epoch after a change: not scored
   double best_goodput_bps_ = 0;  // reward scale: rewards are goodput / the best epoch seen
   double capacity_bps_ = 0;      // max(best epoch goodput, delivery-rate estimate); the prior's capacity
-                                 // (times unsaturated_headroom while no queue has built)
+                                 // (times unsaturated_headroom until saturated())
+  // Saturated, latched: a queue has stood (TuningSample::saturated), or the epoch goodput stopped
+  // growing (kFlatEpochs epochs without 5 % above plateau_bps_) with no queue: something other
+  // than the window holds the rate (a shallow buffer, a policer, the application), and what was
+  // delivered is the capacity there is.
+  static constexpr int kFlatEpochs = 10;
+  bool saturated_ = false;
+  int flat_epochs_ = 0;
+  double plateau_bps_ = 0;
+  bool saturated(const TuningSample& s) const { return saturated_ || s.saturated; }
 };
 
 class Connection;

@@ -190,7 +190,7 @@ TEST(PfsTuning, ARegrowingWindowDoesNotMakeFecOffLookFree) {
   // Off's Mathis rate at this loss (pessimistic: ~7 Mbit/s) beats rs(10,1)'s code rate times the
   // few Mbit/s delivered so far, so taking that as the capacity picks off, whose random losses
   // then cut the window again (scenarios/adaptive.yaml seed 9: 11.4 Mbit/s in phase 0 where
-  // rs(10,1) keeps 17.4). Until a queue has stood, the prior takes capacity as twice that.
+  // rs(10,1) keeps 17.4). Until a queue has stood, the prior takes capacity as 4 x that.
   const auto unsaturated = regrowing_window(false);
   ASSERT_FALSE(unsaturated.empty());
   for (std::size_t arm : unsaturated) EXPECT_NE(arm, 0u) << "switched to FEC off while the window regrew";
@@ -198,6 +198,77 @@ TEST(PfsTuning, ARegrowingWindowDoesNotMakeFecOffLookFree) {
   // what keeps the light code.
   const auto saturated = regrowing_window(true);
   EXPECT_NE(std::find(saturated.begin(), saturated.end(), 0u), saturated.end());
+}
+
+// Epochs of a path that never queues, at `rate_bps(t)` whatever the arm: the prior's prediction
+// (4 x the capacity seen) is far from what the epochs earn, so a learner would correct it.
+// Returns the decisions.
+std::vector<TuningDecision> unqueued(AdaptiveTuner& tuner, double seconds, double (*rate_bps)(double),
+                                     std::uint32_t* cap_seen = nullptr) {
+  std::vector<TuningDecision> out;
+  double delivered = 0;
+  const Duration step = std::chrono::milliseconds(5);
+  for (Timestamp now = kTimeZero + step; to_seconds(now) < seconds; now += step) {
+    delivered += rate_bps(to_seconds(now)) * to_seconds(step) / 8;
+    TuningSample s;
+    s.now = now;
+    s.delivered_bytes = static_cast<std::uint64_t>(delivered);
+    s.loss_rate = 0.01;
+    s.loss_samples = 5000;
+    s.smoothed_rtt = s.min_rtt = std::chrono::milliseconds(50);
+    s.bandwidth_bps = rate_bps(to_seconds(now));
+    s.saturated = false;
+    if (auto d = tuner.on_ack(s, kDatagram)) {
+      out.push_back(*d);
+      if (cap_seen) *cap_seen = std::max(*cap_seen, d->window_cap_packets);
+    }
+  }
+  return out;
+}
+
+TEST(PfsTuning, LearnsNothingAndCapsNothingUntilThePathIsSaturated) {
+  // A window still growing (+20 % an epoch): the epochs' goodput is the window's, so no arm's
+  // correction moves, and a window-cap arm (its BDP from that delivery rate) caps nothing, which
+  // would otherwise hold the window where it is and keep the queue from ever standing.
+  TuningOptions options;
+  options.arms = parse_tuning_arms("rs(10,2)+w1 rs(10,2)+w1.2");
+  AdaptiveTuner tuner(options);
+  std::uint32_t cap = 0;
+  const auto growing = unqueued(tuner, 5, [](double t) { return 1e6 * std::pow(1.2, t / 0.5); }, &cap);
+  ASSERT_GE(growing.size(), 8u);
+  const Eigen::Vector2d x(1, 0);
+  for (std::size_t a = 0; a < tuner.arms().size(); ++a) EXPECT_EQ(tuner.correction(a, x), 0.0) << a;
+  for (const auto& d : growing) EXPECT_FALSE(d.saturated);
+  EXPECT_EQ(cap, 0u);
+}
+
+TEST(PfsTuning, AFlatRateWithoutAQueueCountsAsSaturated) {
+  // A policer or a shallow buffer: 8 Mbit/s flat and no queue ever stands. After 10 epochs
+  // without 5 % growth the delivered rate is taken as the capacity: the window cap applies and
+  // the bandit learns.
+  TuningOptions options;
+  options.arms = parse_tuning_arms("rs(10,2)+w1 rs(10,2)+w1.2");
+  AdaptiveTuner tuner(options);
+  std::uint32_t cap = 0;
+  const auto flat = unqueued(tuner, 12, [](double) { return 8e6; }, &cap);
+  ASSERT_GE(flat.size(), 20u);
+  EXPECT_FALSE(flat.front().saturated);
+  EXPECT_TRUE(flat.back().saturated);
+  double first_saturated_s = 0;
+  for (const auto& d : flat)
+    if (d.saturated) {
+      first_saturated_s = to_seconds(d.at);
+      break;
+    }
+  EXPECT_GE(first_saturated_s, 5.0);  // 10 epochs of 0.5 s, after the first
+  EXPECT_LE(first_saturated_s, 6.5);
+  // 8 Mbit/s x 50 ms = 34 datagrams of 1472 bytes: the cap is 1 or 1.2 BDP of that.
+  EXPECT_GE(cap, 34u);
+  EXPECT_LE(cap, 42u);
+  double moved = 0;
+  for (std::size_t a = 0; a < tuner.arms().size(); ++a)
+    moved = std::max(moved, std::abs(tuner.correction(a, Eigen::Vector2d(1, 0))));
+  EXPECT_GT(moved, 0.0);
 }
 
 TEST(PfsTuning, ResidualLossIsTheBinomialTail) {
