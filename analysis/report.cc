@@ -268,13 +268,17 @@ int run_report(const ReportOptions& options, std::ostream& out, std::ostream& er
     }
     // Loss-schedule campaigns: goodput per phase, and each run's worst phase (issue 7's measure).
     if (has_metric(db, campaign_id, "goodput_bps_phase0")) {
-      Json phases{{"id", "goodput_per_phase"}, {"kind", "interval"}, {"x", "loss_schedule phase"}, {"y", "goodput_bps"}, {"integer_x", true},
+      Json phases{{"id", "goodput_per_phase"},
+                  {"kind", "interval"},
+                  {"x", "loss_schedule phase"},
+                  {"y", "goodput_bps"},
+                  {"integer_x", true},
                   {"title", "Goodput per link.loss_schedule phase (median, bootstrap 95 % CI)"}};
       const auto phase_rows = raw_table(
           db, out_dir, "goodput_per_phase",
           "SELECT r.id AS run_id, r.label || CASE WHEN (SELECT count(DISTINCT params) FROM runs WHERE campaign_id = "
-          "r.campaign_id AND status = 'ok') > 1 THEN ' ' || r.params ELSE '' END AS label, CAST(substr(m.name, 18) AS INTEGER) AS x, "
-          "m.value AS goodput_bps FROM runs r JOIN metrics m ON m.run_id = r.id AND m.name GLOB "
+          "r.campaign_id AND status = 'ok') > 1 THEN ' ' || r.params ELSE '' END AS label, "
+          "CAST(substr(m.name, 18) AS INTEGER) AS x, m.value AS goodput_bps FROM runs r JOIN metrics m ON m.run_id = r.id AND m.name GLOB "
           "'goodput_bps_phase[0-9]*' WHERE r.campaign_id = ? AND r.status = 'ok' ORDER BY label, x, r.id",
           campaign_id, phases);
       write_interval_summary(out_dir / "goodput_per_phase_summary.csv", phase_rows, options.seed);
