@@ -31,6 +31,8 @@ std::string bytes_text(double v) {
   return buf;
 }
 
+const std::string kPhasePrefix = "goodput_bps_phase";
+
 }  // namespace
 
 std::string render_comparison_table(const std::vector<TableRun>& runs) {
@@ -56,8 +58,14 @@ std::string render_comparison_table(const std::vector<TableRun>& runs) {
     Group& g = *it;
     ++g.total;
     if (r.status == "ok") ++g.ok;
-    if (r.status == "ok")
-      for (const auto& [name, value] : r.metrics) g.values[name].push_back(value);
+    if (r.status == "ok") {
+      double worst = INFINITY;
+      for (const auto& [name, value] : r.metrics) {
+        g.values[name].push_back(value);
+        if (name.rfind(kPhasePrefix, 0) == 0) worst = std::min(worst, value);
+      }
+      if (std::isfinite(worst)) g.values["worst_phase_bps"].push_back(worst);
+    }
     auto integrity = r.metrics.find("integrity_ok");
     if (integrity != r.metrics.end()) {
       ++g.integrity_known;
@@ -94,16 +102,32 @@ std::string render_comparison_table(const std::vector<TableRun>& runs) {
     legend = "medians over seeds; latency = request sent -> whole response read; shed = refused by the server's "
              "admission queue; integrity = runs whose every request was answered with exactly the bytes the server wrote\n";
   } else {
-    rows = {{"point", "protocol", "runs ok", "goodput Mbit/s", "FCT s", "retransmitted", "integrity", "loss observed"}};
+    // A link.loss_schedule adds each phase's goodput and each run's worst phase (issue 7's measure).
+    std::size_t phases = 0;
+    for (const auto& g : groups)
+      for (const auto& [name, values] : g.values)
+        if (name.rfind(kPhasePrefix, 0) == 0)
+          phases = std::max(phases, static_cast<std::size_t>(std::stoul(name.substr(kPhasePrefix.size()))) + 1);
+    rows = {{"point", "protocol", "runs ok", "goodput Mbit/s"}};
+    for (std::size_t i = 0; i < phases; ++i) rows[0].push_back("phase " + std::to_string(i));
+    if (phases) rows[0].push_back("worst phase");
+    for (const char* column : {"FCT s", "retransmitted", "integrity", "loss observed"}) rows[0].push_back(column);
     if (fairness) rows[0].push_back("Jain index");
     for (const auto& g : groups) {
       const double loss = g.med("loss_rate_observed");
       rows.push_back({g.point, g.label, std::to_string(g.ok) + "/" + std::to_string(g.total),
-                      fixed(g.med("goodput_bps") / 1e6, 2), fixed(g.med("fct_s"), 2), bytes_text(g.med("retransmitted_bytes")),
-                      integrity(g), std::isfinite(loss) ? fixed(100 * loss, 2) + " %" : "-"});
+                      fixed(g.med("goodput_bps") / 1e6, 2)});
+      for (std::size_t i = 0; i < phases; ++i) rows.back().push_back(fixed(g.med(kPhasePrefix + std::to_string(i)) / 1e6, 2));
+      if (phases) rows.back().push_back(fixed(g.med("worst_phase_bps") / 1e6, 2));
+      for (std::string cell : {fixed(g.med("fct_s"), 2), bytes_text(g.med("retransmitted_bytes")), integrity(g),
+                               std::isfinite(loss) ? fixed(100 * loss, 2) + " %" : std::string("-")})
+        rows.back().push_back(cell);
       if (fairness) rows.back().push_back(fixed(g.med("jain_fairness"), 3));
     }
     legend = "medians over seeds; goodput = bytes delivered / flow completion time; integrity = runs that delivered every byte exactly once, in order\n";
+    if (phases)
+      legend += "phase N = goodput (Mbit/s) within the link.loss_schedule's phase N; worst phase = each run's lowest of "
+                "them (`report` pairs the labels by seed)\n";
   }
   std::vector<std::size_t> width(rows[0].size(), 0);
   for (const auto& row : rows)

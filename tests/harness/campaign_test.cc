@@ -311,6 +311,24 @@ TEST(ComparisonTable, MediansPerPointAndFairnessOnlyWithCompetingFlows) {
   EXPECT_NE(render_comparison_table(runs).find("Jain index"), std::string::npos);
 }
 
+TEST(ComparisonTable, LossSchedulePhasesAndEachRunsWorstPhase) {
+  // Two runs whose worst phases differ (phase 1 in one, phase 0 in the other): the worst-phase
+  // column is the median of each run's minimum (2 and 4 -> 3), not the minimum of phase medians.
+  std::vector<TableRun> runs;
+  runs.push_back({"-", "adaptive", "ok", {{"goodput_bps", 9e6}, {"goodput_bps_phase0", 10e6}, {"goodput_bps_phase1", 2e6}}});
+  runs.push_back({"-", "adaptive", "ok", {{"goodput_bps", 9e6}, {"goodput_bps_phase0", 4e6}, {"goodput_bps_phase1", 8e6}}});
+  const std::string table = render_comparison_table(runs);
+  EXPECT_NE(table.find("phase 0"), std::string::npos) << table;
+  EXPECT_NE(table.find("phase 1"), std::string::npos) << table;
+  EXPECT_EQ(table.find("phase 2"), std::string::npos) << table;
+  EXPECT_NE(table.find("worst phase"), std::string::npos) << table;
+  // Row: goodput 9.00, phase 0 median 7.00, phase 1 median 5.00, worst 3.00.
+  EXPECT_NE(table.find("9.00     7.00     5.00         3.00"), std::string::npos) << table;
+  // Without a schedule none of these columns appear.
+  std::vector<TableRun> plain = {{"-", "pfs", "ok", {{"goodput_bps", 9e6}}}};
+  EXPECT_EQ(render_comparison_table(plain).find("phase"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace wirelab
 
