@@ -306,8 +306,10 @@ int run_report(const ReportOptions& options, std::ostream& out, std::ostream& er
     if (run_id.empty()) {
       const auto points = db.rows("SELECT DISTINCT params FROM runs WHERE campaign_id = ? ORDER BY params", {campaign_id});
       const std::string middle = points.empty() ? "" : points[points.size() / 2][0];
+      // Among the point's pfs runs, the one with the most series (an adaptive run's decisions).
       for (const char* sql : {"SELECT r.id FROM runs r WHERE r.campaign_id = ? AND r.params = ? AND r.protocol = 'pfs' "
-                              "AND EXISTS (SELECT 1 FROM series s WHERE s.run_id = r.id) ORDER BY r.id LIMIT 1",
+                              "AND EXISTS (SELECT 1 FROM series s WHERE s.run_id = r.id) ORDER BY "
+                              "(SELECT count(DISTINCT name) FROM series s WHERE s.run_id = r.id) DESC, r.id LIMIT 1",
                               "SELECT r.id FROM runs r WHERE r.campaign_id = ? AND r.params = ? "
                               "AND EXISTS (SELECT 1 FROM series s WHERE s.run_id = r.id) ORDER BY r.id LIMIT 1"}) {
         const auto found = db.rows(sql, {campaign_id, middle});

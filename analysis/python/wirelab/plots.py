@@ -54,12 +54,16 @@ def _series(fig, fig_spec, out_dir):
     rows = pd.read_csv(os.path.join(out_dir, fig_spec["csv"]))
     names = sorted(rows["name"].unique())
     fig.clear()
-    for i, name in enumerate(names or ["(no series)"]):
-        ax = fig.add_subplot(max(len(names), 1), 1, i + 1)
+    fig.set_size_inches(7, max(4.5, 1.1 * len(names) + 1))  # an adaptive run has a dozen series
+    axes = fig.subplots(max(len(names), 1), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, name in zip(axes, names or ["(no series)"]):
         part = rows[rows["name"] == name]
-        ax.plot(part["t"], part["value"])
-        ax.set_ylabel(name)
-    fig.axes[-1].set_xlabel("t (s)")
+        # Decisions (adaptive_*) hold until the next one: steps; measurements: lines.
+        ax.plot(part["t"], part["value"], drawstyle="steps-post" if name.startswith("adaptive_") else "default")
+        ax.set_ylabel(name, rotation=0, ha="right", va="center", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(True, alpha=0.3)
+    axes[-1].set_xlabel("t (s)")
     fig.suptitle(fig_spec["title"])
 
 
