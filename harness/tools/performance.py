@@ -294,6 +294,40 @@ def section_refcodec(build):
     return "\n".join(lines)
 
 
+def section_permutation(build):
+    """The AES keyed permutation beside the XorShift placeholder (harness/bench/refcodec_bench.cc)."""
+    binary = os.path.join(build, "harness", "wirelab-bench")
+    args = ["--benchmark_filter=^refcodec/permutation/", "--benchmark_min_time=0.3", "--benchmark_repetitions=9",
+            "--benchmark_enable_random_interleaving=true", "--benchmark_report_aggregates_only=true",
+            "--benchmark_format=json"]
+    out = subprocess.run([binary] + args, capture_output=True, text=True, check=True).stdout
+    medians = {b["run_name"]: b for b in json.loads(out)["benchmarks"] if b.get("aggregate_name") == "median"}
+    rate = {name.split("/")[2]: b["items_per_second"] for name, b in medians.items()}
+    placeholder = rate.get("xorshift_placeholder")
+    lines = [
+        "## Keyed permutation",
+        "",
+        "The AES-128 Feistel permutation with cycle walking (protocols/refcodec/keyed_permutation.h,",
+        "docs/protocols/refcodec.md) over a domain of 2^20 values, beside the kind of XorShift",
+        "permutation the prototype used as a placeholder (key XOR and three xorshift steps on the",
+        "domain's bit width, reconstructed in the benchmark). `aes_feistel_batch`: `permute_batch`,",
+        "one AES-ECB call per round for 256 values (what lets AES-NI pipeline); `aes_feistel_single`:",
+        "`permute`, one value at a time. Medians of 9, benchmarks interleaved at random.",
+        "",
+        f"Command: `./lab perf permutation` (runs `build/harness/wirelab-bench {' '.join(args[:-1])}`)",
+        f"Measured on: {machine()}",
+        "",
+        "| benchmark | values/s | ns per value | placeholder / this |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for name in ("aes_feistel_batch", "aes_feistel_single", "xorshift_placeholder"):
+        if name not in rate:
+            continue
+        ratio = f"{placeholder / rate[name]:.1f} x" if placeholder else "-"
+        lines.append(f"| {name} | {rate[name] / 1e6:,.1f} M | {1e9 / rate[name]:.1f} | {ratio} |")
+    return "\n".join(lines)
+
+
 def section_refcodec_gpu(build):
     """The CUDA frame codec beside memcpy (harness/bench/refcodec_gpu_bench.cc); needs a GPU."""
     binary = os.path.join(build, "harness", "wirelab-bench")
@@ -398,7 +432,7 @@ def section_runtime(build):
 
 
 SECTIONS = {"sim-cost": section_sim_cost, "runtime": section_runtime, "refcodec": section_refcodec,
-            "refcodec-gpu": section_refcodec_gpu,
+            "permutation": section_permutation, "refcodec-gpu": section_refcodec_gpu,
             "loopback": section_loopback}
 
 
