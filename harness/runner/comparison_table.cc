@@ -106,7 +106,8 @@ std::string render_comparison_table(const std::vector<TableRun>& runs) {
     std::size_t phases = 0;
     for (const auto& g : groups)
       for (const auto& [name, values] : g.values)
-        if (name.rfind(kPhasePrefix, 0) == 0)
+        if (name.rfind(kPhasePrefix, 0) == 0 && name.size() > kPhasePrefix.size() &&
+            name.find_first_not_of("0123456789", kPhasePrefix.size()) == std::string::npos)
           phases = std::max(phases, static_cast<std::size_t>(std::stoul(name.substr(kPhasePrefix.size()))) + 1);
     rows = {{"point", "protocol", "runs ok", "goodput Mbit/s"}};
     for (std::size_t i = 0; i < phases; ++i) rows[0].push_back("phase " + std::to_string(i));
@@ -119,7 +120,7 @@ std::string render_comparison_table(const std::vector<TableRun>& runs) {
                       fixed(g.med("goodput_bps") / 1e6, 2)});
       for (std::size_t i = 0; i < phases; ++i) rows.back().push_back(fixed(g.med(kPhasePrefix + std::to_string(i)) / 1e6, 2));
       if (phases) rows.back().push_back(fixed(g.med("worst_phase_bps") / 1e6, 2));
-      for (std::string cell : {fixed(g.med("fct_s"), 2), bytes_text(g.med("retransmitted_bytes")), integrity(g),
+      for (const std::string& cell : {fixed(g.med("fct_s"), 2), bytes_text(g.med("retransmitted_bytes")), integrity(g),
                                std::isfinite(loss) ? fixed(100 * loss, 2) + " %" : std::string("-")})
         rows.back().push_back(cell);
       if (fairness) rows.back().push_back(fixed(g.med("jain_fairness"), 3));
