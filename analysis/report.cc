@@ -89,6 +89,17 @@ void write_interval_summary(const fs::path& path, const std::vector<ResultsDb::R
   }
 }
 
+// A figure drawn from medians with bootstrap intervals: its raw table (run_id, label, x, value),
+// the per-(label, x) summary beside it as ID_summary.csv, and the figure added to `figures`.
+void add_interval_figure(const ResultsDb& db, const fs::path& out, Json figure, const std::string& sql,
+                         const std::string& campaign_id, std::uint64_t seed, Json& figures) {
+  const std::string id = figure["id"];
+  const auto rows = raw_table(db, out, id, sql, campaign_id, figure);
+  write_interval_summary(out / (id + "_summary.csv"), rows, seed);
+  figure["summary_csv"] = id + "_summary.csv";
+  figures.push_back(figure);
+}
+
 bool has_metric(const ResultsDb& db, const std::string& campaign_id, const std::string& metric) {
   return !db.rows("SELECT 1 FROM runs r JOIN metrics m ON m.run_id = r.id WHERE r.campaign_id = ? AND m.name = ? LIMIT 1",
                   {campaign_id, metric})
@@ -249,10 +260,8 @@ int run_report(const ReportOptions& options, std::ostream& out, std::ostream& er
       if (!has_metric(db, campaign_id, "goodput_bps")) break;
       Json figure{{"id", "goodput_vs_" + param}, {"kind", "interval"}, {"x", param}, {"y", "goodput_bps"},
                   {"title", "Goodput vs " + param + " (median, bootstrap 95 % CI)"}};
-      const auto rows = raw_table(db, out_dir, figure["id"], metric_by_param_sql("goodput_bps", param), campaign_id, figure);
-      write_interval_summary(out_dir / (figure["id"].get<std::string>() + "_summary.csv"), rows, options.seed);
-      figure["summary_csv"] = figure["id"].get<std::string>() + "_summary.csv";
-      figures.push_back(figure);
+      add_interval_figure(db, out_dir, figure, metric_by_param_sql("goodput_bps", param), campaign_id, options.seed,
+                          figures);
     }
     // CDFs of completion time and latency.
     for (const char* metric : {"fct_s", "latency_p50_s", "latency_p99_s", "completion_s"}) {
@@ -274,16 +283,13 @@ int run_report(const ReportOptions& options, std::ostream& out, std::ostream& er
                   {"y", "goodput_bps"},
                   {"integer_x", true},
                   {"title", "Goodput per link.loss_schedule phase (median, bootstrap 95 % CI)"}};
-      const auto phase_rows = raw_table(
-          db, out_dir, "goodput_per_phase",
+      add_interval_figure(
+          db, out_dir, phases,
           "SELECT r.id AS run_id, r.label || CASE WHEN (SELECT count(DISTINCT params) FROM runs WHERE campaign_id = "
           "r.campaign_id AND status = 'ok') > 1 THEN ' ' || r.params ELSE '' END AS label, "
-          "CAST(substr(m.name, 18) AS INTEGER) AS x, m.value AS goodput_bps FROM runs r JOIN metrics m ON m.run_id = r.id AND m.name GLOB "
-          "'goodput_bps_phase[0-9]*' WHERE r.campaign_id = ? AND r.status = 'ok' ORDER BY label, x, r.id",
-          campaign_id, phases);
-      write_interval_summary(out_dir / "goodput_per_phase_summary.csv", phase_rows, options.seed);
-      phases["summary_csv"] = "goodput_per_phase_summary.csv";
-      figures.push_back(phases);
+          "CAST(substr(m.name, 18) AS INTEGER) AS x, m.value AS goodput_bps FROM runs r JOIN metrics m "
+          "ON m.run_id = r.id AND m.name GLOB 'goodput_bps_phase[0-9]*' WHERE r.campaign_id = ? AND r.status = 'ok' ORDER BY label, x, r.id",
+          campaign_id, options.seed, figures);
       Json worst{{"id", "worst_phase"}, {"kind", "bar"}, {"y", "worst-phase goodput_bps"},
                  {"title", "Worst phase per run: its lowest phase goodput (median, bootstrap 95 % CI)"}};
       const auto worst_rows = raw_table(
@@ -349,14 +355,11 @@ int run_report(const ReportOptions& options, std::ostream& out, std::ostream& er
     if (has_metric(db, campaign_id, "jain_fairness")) {
       Json figure{{"id", "jain_fairness"}, {"kind", "bar"}, {"y", "jain_fairness"}, {"ylim", {0, 1.05}},
                   {"title", "Jain's fairness index per protocol (median, bootstrap 95 % CI)"}};
-      const auto rows = raw_table(db, out_dir, "jain_fairness",
-                                  "SELECT r.id AS run_id, r.label, 0 AS x, m.value AS jain_fairness FROM runs r "
-                                  "JOIN metrics m ON m.run_id = r.id AND m.name = 'jain_fairness' "
-                                  "WHERE r.campaign_id = ? AND r.status = 'ok' ORDER BY r.label, r.id",
-                                  campaign_id, figure);
-      write_interval_summary(out_dir / "jain_fairness_summary.csv", rows, options.seed);
-      figure["summary_csv"] = "jain_fairness_summary.csv";
-      figures.push_back(figure);
+      add_interval_figure(db, out_dir, figure,
+                          "SELECT r.id AS run_id, r.label, 0 AS x, m.value AS jain_fairness FROM runs r "
+                          "JOIN metrics m ON m.run_id = r.id AND m.name = 'jain_fairness' "
+                          "WHERE r.campaign_id = ? AND r.status = 'ok' ORDER BY r.label, r.id",
+                          campaign_id, options.seed, figures);
     }
     manifest["figures"] = figures;
     std::ofstream(out_dir / "manifest.json") << manifest.dump(2);

@@ -113,7 +113,7 @@ std::uint32_t AdaptiveTuner::window_cap_packets(const TuningSample& s, std::size
   const TuningArm& arm = options_.arms[current_];
   // Not before saturation: the delivery rate then measures the window, not the path, and a cap
   // from it would hold the window where it is, so no queue could ever stand.
-  if (arm.window_bdp <= 0 || s.bandwidth_bps <= 0 || s.min_rtt.count() <= 0 || !saturated(s)) return 0;
+  if (arm.window_bdp <= 0 || s.bandwidth_bps <= 0 || s.min_rtt.count() <= 0 || !saturated_) return 0;
   const double bdp_packets = s.bandwidth_bps / 8 * to_seconds(s.min_rtt) / static_cast<double>(max_datagram_size);
   return static_cast<std::uint32_t>(std::max(4.0, std::ceil(arm.window_bdp * bdp_packets)));
 }
@@ -140,7 +140,7 @@ TuningDecision AdaptiveTuner::assess(const TuningSample& s, std::size_t max_data
   // Mathis rate above the few Mbit/s it had reached), and the tuner flipped between off and
   // rs(10,1) for seconds, each random loss on off cutting the window again (11.4 Mbit/s at 0.1 %
   // loss where rs(10,1) kept 17.4; docs/protocols/pfs-adaptive.md).
-  d.saturated = saturated(s);
+  d.saturated = saturated_;
   const double capacity = d.saturated ? capacity_bps_ : capacity_bps_ * options_.unsaturated_headroom;
   for (std::size_t a = 0; a < models_.size(); ++a) {
     d.prior.push_back(prior(a, loss, s.smoothed_rtt, capacity, best_goodput_bps_, max_datagram_size));
@@ -168,6 +168,7 @@ double AdaptiveTuner::epoch_goodput_bps(const TuningSample& s, Duration elapsed)
 
 std::optional<TuningDecision> AdaptiveTuner::on_ack(const TuningSample& s, std::size_t max_datagram_size) {
   if (s.smoothed_rtt.count() <= 0) return std::nullopt;  // nothing measured yet
+  if (s.saturated) saturated_ = true;
   if (!started_) {
     started_ = true;
     start_epoch(s);
@@ -206,9 +207,7 @@ std::optional<TuningDecision> AdaptiveTuner::on_ack(const TuningSample& s, std::
   const double epoch_goodput = epoch_goodput_bps(s, elapsed);
   best_goodput_bps_ = std::max(best_goodput_bps_, epoch_goodput);
   if (!saturated_) {
-    if (s.saturated) {
-      saturated_ = true;
-    } else if (epoch_goodput > 1.05 * plateau_bps_) {
+    if (epoch_goodput > 1.05 * plateau_bps_) {
       plateau_bps_ = epoch_goodput;
       flat_epochs_ = 0;
     } else if (++flat_epochs_ >= kFlatEpochs) {
@@ -243,7 +242,7 @@ std::optional<TuningDecision> AdaptiveTuner::on_ack(const TuningSample& s, std::
     // as random loss, must not outweigh the prior for long.
     // Not while no queue has stood: the window, still regrowing, set the epoch's goodput, not the
     // arm, and every arm tried then would learn a penalty that was the window's.
-    if (saturated(s)) learn(current_, d.context, std::clamp(d.reward - d.prior[current_], -kMaxResidual, kMaxResidual));
+    if (saturated_) learn(current_, d.context, std::clamp(d.reward - d.prior[current_], -kMaxResidual, kMaxResidual));
   }
   predictions();
   if (!s.loss_known) {
@@ -347,10 +346,10 @@ void TuningController::on_ack(Timestamp now, Connection& c) {
   s.loss_known = losses_.random_known();
   s.loss_rate_all = c.loss_rate();
   s.congestive_share = losses_.congestive_share();
-  // Saturated once a queue has stood: the smoothed RTT 10 % above the minimum. Bursts reach that
-  // in single samples while the average rate is far below capacity, so the max RTT will not do.
-  if (c.smoothed_rtt() - c.min_rtt() >= c.min_rtt() / 10) queue_stood_ = true;
-  s.saturated = queue_stood_;
+  // A queue stands when the smoothed RTT is 10 % above the minimum (the tuner latches it). Bursts
+  // reach that in single samples while the average rate is far below capacity, so the max RTT will
+  // not do.
+  s.saturated = c.smoothed_rtt() - c.min_rtt() >= c.min_rtt() / 10;
   s.smoothed_rtt = c.smoothed_rtt();
   s.min_rtt = c.min_rtt();
   s.bandwidth_bps = best_rate_bps_;

@@ -85,7 +85,7 @@ struct TuningSample {
   Duration smoothed_rtt{0};
   Duration min_rtt{0};
   double bandwidth_bps = 0;           // a delivery-rate estimate (the window cap's BDP, the prior's capacity)
-  bool saturated = true;              // a queue has stood (smoothed RTT >= 1.1 x min RTT): the rates above measure capacity
+  bool saturated = true;              // a queue stands (smoothed RTT >= 1.1 x min RTT); the tuner latches it: the rates above measure capacity
 };
 
 struct TuningDecision {
@@ -165,8 +165,8 @@ class AdaptiveTuner {
   bool settling_ = false;        // the epoch after a change: not scored
   double best_goodput_bps_ = 0;  // reward scale: rewards are goodput / the best epoch seen
   double capacity_bps_ = 0;      // max(best epoch goodput, delivery-rate estimate); the prior's capacity
-                                 // (times unsaturated_headroom until saturated())
-  // Saturated, latched: a queue has stood (TuningSample::saturated), or the epoch goodput stopped
+                                 // (times unsaturated_headroom until saturated_)
+  // Saturated, latched: a queue has stood (TuningSample::saturated, any ACK), or the epoch goodput stopped
   // growing (kFlatEpochs epochs without 5 % above plateau_bps_) with no queue: something other
   // than the window holds the rate (a shallow buffer, a policer, the application), and what was
   // delivered is the capacity there is.
@@ -174,7 +174,6 @@ class AdaptiveTuner {
   bool saturated_ = false;
   int flat_epochs_ = 0;
   double plateau_bps_ = 0;
-  bool saturated(const TuningSample& s) const { return saturated_ || s.saturated; }
 };
 
 class Connection;
@@ -201,7 +200,6 @@ class TuningController {
   std::uint64_t last_rebuilt_ = 0;       // the peer's FEC_RECOVERED total at the last ACK
   std::uint64_t rebuilt_unmatched_ = 0;  // rebuilt packets whose acknowledgement is still to come
   double best_rate_bps_ = 0;
-  bool queue_stood_ = false;     // TuningSample::saturated, latched: capacity_bps_ has measured the path
   std::uint64_t last_delivered_ = 0;
   Timestamp last_sample_{};
   std::vector<TransportNote> notes_;
